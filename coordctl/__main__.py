@@ -1,0 +1,5 @@
+"""Allow ``python -m coordctl``."""
+
+from coordctl.cli import main
+
+main()

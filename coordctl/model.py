@@ -1,0 +1,431 @@
+"""The document models: the single source of truth for validation and the JSON Schema.
+
+pydantic v2 models for the settings (``coordctl.yaml``) and the five kinds of DESIGN §2.
+Unknown fields are errors. Scalars are parsed by ``coordctl.values``. Importing this
+module defines the models (~150 ms), so only commands that read documents import it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal, Optional, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    TypeAdapter,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from coordctl import schedule as _schedule
+from coordctl import values as _values
+from coordctl.values import (
+    DATE_PATTERN,
+    DATETIME_PATTERN,
+    DURATION_PATTERN,
+    LOCALES,
+    SLUG,
+    DateRange,
+    Duration,
+)
+
+KINDS = ("department", "plan", "meeting", "drill", "action")
+
+
+# --- scalar types -------------------------------------------------------------------
+
+def _to_str(value: Any, what: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError(f"expected {what}")
+    return str(value)
+
+
+def _slug(value: Any) -> str:
+    text = _to_str(value, "an id (text such as 'water-rescue')")
+    if not _values.is_slug(text):
+        raise ValueError(
+            f"'{text}' is not a valid id: use lowercase ASCII letters, digits and '-', "
+            "at most 64 characters, starting and ending with a letter or digit")
+    return text
+
+
+def _ref(value: Any) -> str:
+    text = _to_str(value, "the id of a document")
+    if not text:
+        raise ValueError("expected the id of a document, not empty text")
+    return text
+
+
+def _name(value: Any) -> str:
+    text = _to_str(value, "an identifier")
+    if not text.strip():
+        raise ValueError("expected an identifier, not empty text")
+    return text
+
+
+def _text(value: Any) -> _values.Text:
+    if isinstance(value, dict):
+        if not value:
+            raise ValueError("expected text in at least one locale: {zh-CN: ..., en: ...}")
+        out = {}
+        for locale, text in value.items():
+            if locale not in LOCALES:
+                raise ValueError(f"'{locale}' is not a locale here: use zh-CN or en")
+            out[locale] = _to_str(text, f"text for the locale {locale}")
+        return out
+    return _to_str(value, "text, or a map of locale to text: {zh-CN: ..., en: ...}")
+
+
+def _plain_text(value: Any) -> str:
+    return _to_str(value, "text")
+
+
+_TEXT_SCHEMA = {
+    "anyOf": [
+        {"type": "string"},
+        {"type": "object", "minProperties": 1, "additionalProperties": False,
+         "properties": {locale: {"type": "string"} for locale in LOCALES}},
+    ],
+    "description": "Text, or a map of locale (zh-CN, en) to text.",
+}
+
+Slug = Annotated[str, PlainValidator(_slug), WithJsonSchema({"type": "string", "pattern": SLUG})]
+Ref = Annotated[str, PlainValidator(_ref), WithJsonSchema({"type": "string", "pattern": SLUG})]
+Name = Annotated[str, PlainValidator(_name), WithJsonSchema({"type": "string", "minLength": 1})]
+PlainText = Annotated[str, PlainValidator(_plain_text), WithJsonSchema({"type": "string"})]
+Text = Annotated[Any, PlainValidator(_text), WithJsonSchema(_TEXT_SCHEMA)]
+Markdown = Annotated[Any, PlainValidator(_text), WithJsonSchema(
+    {**_TEXT_SCHEMA, "description": "Markdown (CommonMark; raw HTML is not rendered), "
+                                    "or a map of locale to Markdown."})]
+DurationT = Annotated[Duration, PlainValidator(_values.parse_duration), WithJsonSchema(
+    {"type": "string", "pattern": DURATION_PATTERN,
+     "description": "5m, 2h, 1h30m, 3d, 2w, or ISO 8601 such as PT5M or P3Y."})]
+Date = Annotated[dt.date, PlainValidator(_values.parse_date), WithJsonSchema(
+    {"type": "string", "pattern": DATE_PATTERN, "description": "A date: 2027-01-05."})]
+LocalDateTime = Annotated[dt.datetime, PlainValidator(_values.parse_local_datetime), WithJsonSchema(
+    {"type": "string", "pattern": DATETIME_PATTERN,
+     "description": "A local date-time in the workspace time zone: 2027-01-05T09:30."})]
+DateOrRange = Annotated[DateRange, PlainValidator(_values.parse_date_range), WithJsonSchema(
+    {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}(?:/\d{4}-\d{2}-\d{2})?$",
+     "description": "A date, or an inclusive range: 2027-02-05/2027-02-13."})]
+
+
+def _email(value: Any) -> str:
+    text = _to_str(value, "an e-mail address")
+    local, at, domain = text.partition("@")
+    if not at or not local or "." not in domain or " " in text:
+        raise ValueError(f"'{text}' is not an e-mail address")
+    return text
+
+
+Email = Annotated[str, PlainValidator(_email), WithJsonSchema(
+    {"type": "string", "format": "email"})]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True,
+                              use_attribute_docstrings=True)
+
+
+# --- settings -----------------------------------------------------------------------
+
+class CalendarSettings(_Model):
+    domain: Optional[str] = None
+    """Right-hand side of every calendar UID, e.g. coord.example.gov.cn."""
+    site_url: Optional[str] = None
+    """Where the built site is published (optional)."""
+    reminders: list[DurationT] = []
+    """A VALARM this long before each event."""
+    blackout: list[DateOrRange] = []
+    """Dates or inclusive ranges with no drills or meetings."""
+
+    @field_validator("site_url")
+    @classmethod
+    def _url(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError(f"'{value}' is not an http(s) URL")
+        return value
+
+
+class PolicySettings(_Model):
+    drill_every: DurationT = _values.parse_duration("P3Y")
+    """Each plan must be drilled at least this often."""
+    review_every: DurationT = _values.parse_duration("P3Y")
+    """Each plan must be reviewed at least this often."""
+
+
+class CheckSettings(_Model):
+    ignore: list[Slug] = []
+    """Rule IDs switched off."""
+
+
+class SmtpSettings(_Model):
+    host: str
+    port: int = 587
+    starttls: bool = True
+    ssl: bool = False
+    """Connect with implicit TLS (port 465) instead of STARTTLS."""
+    user: Optional[str] = None
+    """Login; the password comes from the COORDCTL_SMTP_PASSWORD variable."""
+
+
+class Settings(_Model):
+    """coordctl.yaml: the workspace settings."""
+
+    name: Text
+    timezone: str
+    """IANA name; every local time in the workspace is in it."""
+    locale: Literal["zh-CN", "en"] = "zh-CN"
+    calendar: CalendarSettings = CalendarSettings()
+    policy: PolicySettings = PolicySettings()
+    check: CheckSettings = CheckSettings()
+    smtp: Optional[SmtpSettings] = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        _schedule.zone(value)
+        return value
+
+
+# --- documents ----------------------------------------------------------------------
+
+class Contact(_Model):
+    role: Text
+    name: Optional[Text] = None
+    """A person (personal data: internal outputs only)."""
+    phone: Optional[PlainText] = None
+    email: Optional[Email] = None
+    always: bool = False
+    """Reachable 24/7."""
+    verified: Optional[Date] = None
+    """When this contact was last confirmed."""
+
+
+class Department(_Model):
+    kind: Literal["department"]
+    id: Slug
+    name: Text
+    short: Optional[Text] = None
+    parent: Optional[Ref] = None
+    tags: list[PlainText] = []
+    email: Optional[Email] = None
+    """Organisational address, used for calendar invitations."""
+    description: Optional[Markdown] = None
+    contacts: list[Contact] = []
+    exempt: PlainText = ""
+    """A non-empty reason: this department is not expected to hold duties."""
+
+
+class Level(_Model):
+    id: Name
+    name: Text
+    criteria: Optional[Markdown] = None
+
+
+class Phase(_Model):
+    id: Slug
+    name: Text
+    within: Optional[DurationT] = None
+    """Time target from activation."""
+    description: Optional[Markdown] = None
+
+
+class Section(_Model):
+    title: Text
+    body: Markdown
+
+
+class Duty(_Model):
+    id: Slug
+    task: Text
+    phase: Ref
+    levels: Optional[list[Name]] = None
+    """Response levels this duty applies at; default all."""
+    accountable: Ref
+    """Exactly one lead department (牵头)."""
+    responsible: Optional[list[Ref]] = None
+    """Departments that carry it out (配合/执行); default [accountable]."""
+    consulted: list[Ref] = []
+    informed: list[Ref] = []
+    description: Optional[Markdown] = None
+
+    @property
+    def doers(self) -> list[str]:
+        """Responsible departments (the accountable one when none are listed)."""
+        return self.responsible if self.responsible is not None else [self.accountable]
+
+    @property
+    def holders(self) -> list[str]:
+        """Departments that hold this duty: accountable and responsible, in that order."""
+        out = [self.accountable]
+        out.extend(d for d in self.doers if d != self.accountable)
+        return out
+
+    def applies_at(self, level: str) -> bool:
+        return self.levels is None or level in self.levels
+
+
+class Plan(_Model):
+    kind: Literal["plan"]
+    id: Slug
+    title: Text
+    owner: Ref
+    """Department that maintains the plan."""
+    hazard: Optional[PlainText] = None
+    status: Literal["draft", "approved", "retired"] = "draft"
+    reviewed: Optional[Date] = None
+    """Last review date."""
+    basis: list[Text] = []
+    """Legal basis."""
+    description: Optional[Markdown] = None
+    departments: Optional[list[Ref]] = None
+    """Departments expected in this plan: each must hold a duty here."""
+    levels: list[Level] = []
+    """Response levels, most severe first."""
+    phases: list[Phase] = []
+    """Response phases, in order."""
+    sections: list[Section] = []
+    duties: list[Duty] = []
+
+    def phase(self, phase_id: str) -> Optional[Phase]:
+        return next((p for p in self.phases if p.id == phase_id), None)
+
+    def level(self, level_id: str) -> Optional[Level]:
+        return next((lv for lv in self.levels if lv.id == level_id), None)
+
+
+class Schedule(_Model):
+    start: LocalDateTime
+    duration: DurationT = _values.parse_duration("1h")
+    """Default 1h."""
+    repeat: Optional[str] = None
+    """RFC 5545 RRULE, e.g. FREQ=MONTHLY;BYDAY=1TU."""
+    except_: list[Date] = Field(default=[], alias="except")
+    """Dates skipped."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @field_validator("repeat")
+    @classmethod
+    def _rule(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None:
+            _schedule.build_rule(value, dt.datetime(2000, 1, 1), _schedule.zone("UTC"))
+        return value
+
+    @field_validator("duration")
+    @classmethod
+    def _positive(cls, value: Duration) -> Duration:
+        if value.as_timedelta() <= dt.timedelta(0):
+            raise ValueError("the duration must be longer than zero")
+        return value
+
+
+class AgendaItem(_Model):
+    title: Text
+    presenter: Optional[Ref] = None
+    minutes: Optional[int] = Field(default=None, ge=1)
+
+
+class Meeting(_Model):
+    kind: Literal["meeting"]
+    id: Slug
+    title: Text
+    type: Literal["joint", "coordination", "other"] = "other"
+    convenor: Ref
+    members: list[Ref] = []
+    schedule: Schedule
+    location: Optional[Text] = None
+    description: Optional[Markdown] = None
+    agenda: list[AgendaItem] = []
+
+
+class Drill(_Model):
+    kind: Literal["drill"]
+    id: Slug
+    title: Text
+    plan: Ref
+    type: Literal["tabletop", "drill", "functional", "full-scale"]
+    participants: Optional[list[Ref]] = None
+    """Default: the departments holding a duty in the plan."""
+    objectives: list[Text] = []
+    schedule: Schedule
+    location: Optional[Text] = None
+    description: Optional[Markdown] = None
+    status: Literal["planned", "done", "cancelled"] = "planned"
+
+
+SOURCE_PATTERN = r"^(department|plan|meeting|drill|action)/" + SLUG[1:]
+
+
+class Action(_Model):
+    kind: Literal["action"]
+    id: Slug
+    title: Text
+    owner: Ref
+    source: Optional[Annotated[str, Field(pattern=SOURCE_PATTERN)]] = None
+    """The document it came from, kind/id: drill/flood-2027."""
+    due: Date
+    status: Literal["open", "done", "dropped"] = "open"
+    closed: Optional[Date] = None
+    """When it was done or dropped."""
+    description: Optional[Markdown] = None
+
+    @model_validator(mode="after")
+    def _closed_only_when_closed(self) -> Action:
+        if self.closed is not None and self.status == "open":
+            raise ValueError("an open action has no 'closed' date: set status to done or "
+                             "dropped, or remove 'closed'")
+        return self
+
+    @property
+    def source_ref(self) -> Optional[tuple[str, str]]:
+        if not self.source:
+            return None
+        kind, _, ident = self.source.partition("/")
+        return kind, ident
+
+
+MODELS: dict[str, type[_Model]] = {
+    "department": Department, "plan": Plan, "meeting": Meeting, "drill": Drill,
+    "action": Action,
+}
+
+Document = Union[Department, Plan, Meeting, Drill, Action]
+
+
+def document_schema() -> dict[str, Any]:
+    """JSON Schema (2020-12) of one workspace document; the ``kind`` picks the shape."""
+    adapter = TypeAdapter(Annotated[Document, Field(discriminator="kind")])
+    generated = adapter.json_schema(ref_template="#/$defs/{model}", mode="validation")
+    defs = generated.get("$defs", {})
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://coordctl.invalid/schema/document.json",
+        "title": "coordctl document",
+        "description": "One document of a coordctl workspace (DESIGN §2): its kind picks "
+                       "the shape.",
+        "type": "object",
+        "required": ["kind", "id"],
+        "properties": {"kind": {"enum": list(KINDS)}},
+        "allOf": [
+            {"if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+             "then": {"$ref": f"#/$defs/{MODELS[kind].__name__}"}}
+            for kind in KINDS
+        ],
+        "$defs": defs,
+    }
+
+
+def settings_schema() -> dict[str, Any]:
+    """JSON Schema (2020-12) of ``coordctl.yaml``."""
+    generated = Settings.model_json_schema(ref_template="#/$defs/{model}", mode="validation")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://coordctl.invalid/schema/settings.json",
+        **generated,
+    }

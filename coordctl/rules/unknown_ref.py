@@ -1,0 +1,39 @@
+"""A reference to a department, plan, phase, level, meeting or drill that does not exist.
+
+References are ids: a duty's ``accountable``, ``responsible``, ``consulted`` and
+``informed`` name departments, its ``phase`` and ``levels`` name its plan's phases and
+levels; a drill names its ``plan``; an action's ``source`` is ``kind/id``. A close id is
+suggested. A document that exists but has a schema error still resolves references.
+
+Fails::
+
+    duties:
+      - {id: rescue, task: 水上救援, phase: initial, accountable: marine}   # no 'marine'
+
+Passes::
+
+    duties:
+      - {id: rescue, task: 水上救援, phase: initial, accountable: maritime}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from coordctl.findings import Finding
+from coordctl.references import unresolved
+from coordctl.workspace import Workspace
+
+ID = "unknown-ref"
+SEVERITY = "error"
+
+
+def check(ws: Workspace) -> Iterator[Finding]:
+    for ref, suggestion in unresolved(ws):
+        what = ref.kind
+        if ref.kind in ("phase", "level"):
+            what = f"{ref.kind} of plan '{ref.plan}'"
+        hint = f" (did you mean '{suggestion}'?)" if suggestion else ""
+        yield Finding(ref.entry.path, *ref.at, SEVERITY, ID,
+                      f"{ref.subject} names {what} '{ref.target}'{ref.role}, "
+                      f"which does not exist{hint}")

@@ -1,0 +1,85 @@
+"""Where a workspace's files come from: a directory (the working tree), later a git revision.
+
+A source answers three questions: what the settings file holds, which YAML files are
+under ``plans/``, and what bytes each holds. Paths are workspace-relative, with ``/``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from coordctl.errors import CoordctlError, WorkspaceNotFound
+from coordctl.findings import SETTINGS_FILE
+
+PLANS_DIR = "plans"
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def find_root(start: Path, explicit: bool = False) -> Path:
+    """The workspace root: ``start`` or the nearest parent holding ``coordctl.yaml``.
+
+    With ``explicit`` (``-C DIR``) only ``start`` itself is tried.
+    """
+    start = start.resolve()
+    if not start.is_dir():
+        raise WorkspaceNotFound(f"{start} is not a directory")
+    candidates = [start] if explicit else [start, *start.parents]
+    for candidate in candidates:
+        if (candidate / SETTINGS_FILE).is_file():
+            return candidate
+    where = str(start) if explicit else f"{start} or any folder above it"
+    raise WorkspaceNotFound(
+        f"no {SETTINGS_FILE} in {where}: run 'coordctl init' to make a workspace, "
+        "or point at one with -C DIR")
+
+
+@dataclass
+class DirectorySource:
+    """The files of a workspace directory on disk."""
+
+    root: Path
+    label: str = "working tree"
+
+    def settings(self) -> bytes:
+        return self._read(self.root / SETTINGS_FILE, SETTINGS_FILE)
+
+    def files(self) -> list[str]:
+        """Every ``*.yaml``/``*.yml`` under ``plans/``, sorted; hidden entries and links
+        leading outside the workspace are skipped."""
+        plans = self.root / PLANS_DIR
+        if not plans.is_dir():
+            return []
+        found: list[str] = []
+        root_real = os.path.realpath(self.root)
+
+        def refuse(error: OSError) -> None:
+            raise CoordctlError(f"cannot read {error.filename}: {error.strerror}")
+
+        for folder, dirs, names in os.walk(plans, onerror=refuse, followlinks=False):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in names:
+                if name.startswith(".") or not name.endswith(YAML_SUFFIXES):
+                    continue
+                full = os.path.join(folder, name)
+                if os.path.islink(full):
+                    target = os.path.realpath(full)
+                    if os.path.commonpath([root_real, target]) != root_real:
+                        continue
+                found.append(Path(full).relative_to(self.root).as_posix())
+        return sorted(found)
+
+    def read(self, path: str) -> bytes:
+        return self._read(self.root / path, path)
+
+    @staticmethod
+    def _read(full: Path, shown: str) -> bytes:
+        try:
+            return full.read_bytes()
+        except FileNotFoundError:
+            raise CoordctlError(f"{shown} does not exist") from None
+        except IsADirectoryError:
+            raise CoordctlError(f"{shown} is a directory, not a file") from None
+        except OSError as exc:
+            raise CoordctlError(f"cannot read {shown}: {exc.strerror}") from None

@@ -1,0 +1,339 @@
+"""Load a workspace from a source: settings and documents, indexed by kind and id.
+
+Loading collects, it does not stop: every file is read, every document validated, and
+each problem becomes one ``yaml-syntax`` or ``schema`` finding. A document that fails
+validation still *exists* (its id resolves references to it), so one mistake is
+reported once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from coordctl import yamlsrc
+from coordctl.findings import SETTINGS_FILE, Finding
+from coordctl.source import DirectorySource, find_root
+
+KINDS = ("department", "plan", "meeting", "drill", "action")
+
+
+@dataclass
+class Entry:
+    """One document as written: where it is, its raw data and (when valid) its model."""
+
+    kind: str | None
+    id: str | None
+    path: str
+    raw: Any
+    line: int
+    column: int
+    model: Any = None
+
+    def at(self, *loc: Any, key: bool = False) -> tuple[int, int]:
+        """1-based line and column of the node at ``loc`` (e.g. ``"duties", 3, "phase"``)."""
+        from coordctl.validation import position
+
+        if not loc:
+            return self.line, self.column
+        return position(self.raw, loc, key=key)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind}/{self.id}"
+
+
+@dataclass
+class Workspace:
+    """Everything read from one source, with the problems found while reading it."""
+
+    root: Path
+    settings: Any
+    settings_raw: Any
+    entries: list[Entry]
+    findings: list[Finding]
+    today: dt.date
+    label: str = "working tree"
+    #: Second and later documents with an id already taken: (entry, first entry).
+    duplicates: list[tuple[Entry, Entry]] = field(default_factory=list)
+    _index: dict[str, dict[str, Entry]] = field(default_factory=dict)
+
+    # --- lookups ---------------------------------------------------------------------
+
+    @property
+    def tz(self) -> ZoneInfo:
+        from coordctl.schedule import zone
+
+        try:
+            return zone(self.settings.timezone)
+        except (ValueError, AttributeError):
+            return zone("UTC")
+
+    def exists(self, kind: str, ident: str) -> bool:
+        """True when a document of ``kind`` with ``ident`` was written, valid or not."""
+        return ident in self._index.get(kind, {})
+
+    def entry(self, kind: str, ident: str) -> Entry | None:
+        return self._index.get(kind, {}).get(ident)
+
+    def ids(self, kind: str) -> list[str]:
+        return list(self._index.get(kind, {}))
+
+    def valid(self, kind: str) -> Iterator[Entry]:
+        """Valid documents of ``kind`` (the first of duplicates), in file order."""
+        for entry in self._index.get(kind, {}).values():
+            if entry.model is not None:
+                yield entry
+
+    def broken(self, kind: str) -> Iterator[Entry]:
+        """Documents of ``kind`` that failed validation, with their raw data only."""
+        for entry in self._index.get(kind, {}).values():
+            if entry.model is None:
+                yield entry
+
+    def _models(self, kind: str) -> dict[str, Any]:
+        return {e.id: e.model for e in self.valid(kind)}
+
+    @cached_property
+    def departments(self) -> dict[str, Any]:
+        return self._models("department")
+
+    @cached_property
+    def plans(self) -> dict[str, Any]:
+        return self._models("plan")
+
+    @cached_property
+    def meetings(self) -> dict[str, Any]:
+        return self._models("meeting")
+
+    @cached_property
+    def drills(self) -> dict[str, Any]:
+        return self._models("drill")
+
+    @cached_property
+    def actions(self) -> dict[str, Any]:
+        return self._models("action")
+
+    # --- derived facts used by rules and outputs -----------------------------------------
+
+    @cached_property
+    def holdings(self) -> dict[str, list[tuple[Any, Any]]]:
+        """Department id -> [(plan, duty)] for every duty it is accountable or responsible for."""
+        out: dict[str, list[tuple[Any, Any]]] = {}
+        for plan in self.plans.values():
+            for duty in plan.duties:
+                for dept in duty.holders:
+                    out.setdefault(dept, []).append((plan, duty))
+        return out
+
+    @cached_property
+    def salvaged_holders(self) -> set[str]:
+        """Departments named as holders in plans that failed validation.
+
+        Coverage rules treat these as holding a duty, so a schema error in a plan does
+        not also make its departments look idle.
+        """
+        out: set[str] = set()
+        for entry in self.broken("plan"):
+            duties = entry.raw.get("duties") if isinstance(entry.raw, dict) else None
+            for duty in duties if isinstance(duties, list) else []:
+                if not isinstance(duty, dict):
+                    continue
+                if isinstance(duty.get("accountable"), str):
+                    out.add(duty["accountable"])
+                responsible = duty.get("responsible")
+                if isinstance(responsible, list):
+                    out.update(r for r in responsible if isinstance(r, str))
+        return out
+
+    def plan_holders(self, plan: Any) -> list[str]:
+        """Departments holding a duty in ``plan``, in the order they first appear."""
+        seen: dict[str, None] = {}
+        for duty in plan.duties:
+            for dept in duty.holders:
+                seen.setdefault(dept, None)
+        return list(seen)
+
+    def drill_participants(self, drill: Any) -> list[str]:
+        """The drill's participants, or every duty holder of its plan when none are listed."""
+        if drill.participants is not None:
+            return list(drill.participants)
+        plan = self.plans.get(drill.plan)
+        return self.plan_holders(plan) if plan is not None else []
+
+    def occurrences(self, schedule: Any, start: dt.datetime, end: dt.datetime,
+                    limit: int | None = None) -> list[Any]:
+        """Occurrences of ``schedule`` starting in ``[start, end)`` (naive local bounds)."""
+        from coordctl.schedule import MAX_OCCURRENCES, expand
+
+        return list(expand(schedule.start, schedule.duration.as_timedelta(), schedule.repeat,
+                           schedule.except_, self.tz, start, end,
+                           limit or MAX_OCCURRENCES))
+
+
+# --- loading ------------------------------------------------------------------------------
+
+def _finding(path: str, where: tuple[int, int], rule: str, message: str) -> Finding:
+    return Finding(path, where[0], where[1], "error", rule, message)
+
+
+def _load_settings(raw_bytes: bytes) -> tuple[Any, Any, list[Finding]]:
+    from pydantic import ValidationError
+
+    from coordctl.model import Settings
+    from coordctl.validation import messages
+
+    findings: list[Finding] = []
+    parsed = yamlsrc.load_bytes(raw_bytes)
+    findings.extend(_finding(SETTINGS_FILE, (p.line, p.column), "yaml-syntax", p.message)
+                    for p in parsed.problems)
+    raw = parsed.documents[0].data if parsed.documents else None
+    if len(parsed.documents) > 1:
+        d = parsed.documents[1]
+        findings.append(_finding(SETTINGS_FILE, (d.line, d.column), "schema",
+                                 f"{SETTINGS_FILE} holds one document; remove the others"))
+    fallback = Settings.model_construct(name="", timezone="UTC")
+    if not isinstance(raw, dict):
+        if not parsed.problems:
+            findings.append(_finding(
+                SETTINGS_FILE, (1, 1), "schema",
+                f"{SETTINGS_FILE} must be a mapping with at least name and timezone"))
+        return fallback, raw, findings
+    try:
+        return Settings.model_validate(raw), raw, findings
+    except ValidationError as exc:
+        findings.extend(_finding(SETTINGS_FILE, where, "schema", text)
+                        for where, text in messages(exc, Settings, raw))
+        bad = {err["loc"][0] for err in exc.errors() if err["loc"]}
+        try:  # keep what is valid, so the rules still see the time zone and policy
+            return Settings.model_validate({k: v for k, v in raw.items() if k not in bad}), \
+                raw, findings
+        except ValidationError:
+            return fallback, raw, findings
+
+
+def _settings_findings(settings: Any, raw: Any) -> Iterator[Finding]:
+    from coordctl.rules import RULE_IDS
+    from coordctl.validation import did_you_mean, position
+
+    for index, rule in enumerate(getattr(getattr(settings, "check", None), "ignore", [])):
+        if rule not in RULE_IDS:
+            yield _finding(SETTINGS_FILE, position(raw, ("check", "ignore", index)), "schema",
+                           f"check.ignore names unknown rule '{rule}'"
+                           f"{did_you_mean(rule, RULE_IDS)}")
+
+
+def _schedule_findings(entry: Entry, tz: ZoneInfo) -> Iterator[Finding]:
+    """Schedule facts that need the time zone: the start is an occurrence of its rule,
+    and every skipped date is a date the rule would meet."""
+    from coordctl.schedule import build_rule, first_occurrence
+
+    sched = entry.model.schedule
+    if not sched.repeat:
+        for index, day in enumerate(sched.except_):
+            if day != sched.start.date():
+                yield _finding(entry.path, entry.at("schedule", "except", index), "schema",
+                               f"schedule.except: {day} is not a date of this event, "
+                               "which does not repeat")
+        return
+    rule = build_rule(sched.repeat, sched.start, tz)
+    first = first_occurrence(rule)
+    if first != sched.start:
+        shown = f"{first:%Y-%m-%dT%H:%M}" if first else "never"
+        yield _finding(entry.path, entry.at("schedule", "start"), "schema",
+                       f"schedule.start {sched.start:%Y-%m-%dT%H:%M} is not an occurrence of "
+                       f"its repeat rule {sched.repeat} (the first is {shown}); calendar "
+                       "clients disagree on such events: start on an occurrence")
+    for index, day in enumerate(sched.except_):
+        moment = dt.datetime.combine(day, sched.start.time())
+        if moment < sched.start or rule.after(moment, inc=True) != moment:
+            yield _finding(entry.path, entry.at("schedule", "except", index), "schema",
+                           f"schedule.except: {day} is not a date the rule "
+                           f"{sched.repeat} meets; nothing is skipped")
+
+
+def load(root: Path, today: dt.date | None = None, source: Any = None) -> Workspace:
+    """Read the workspace at ``root`` (or from ``source``) into a ``Workspace``."""
+    from pydantic import ValidationError
+
+    from coordctl.model import MODELS
+    from coordctl.validation import did_you_mean, messages
+
+    source = source or DirectorySource(root)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        settings, settings_raw, findings = _load_settings(source.settings())
+        findings.extend(_settings_findings(settings, settings_raw))
+        ws = Workspace(root=root, settings=settings, settings_raw=settings_raw, entries=[],
+                       findings=findings, today=today or dt.date.today(),
+                       label=getattr(source, "label", "working tree"))
+        tz = ws.tz
+        for path in source.files():
+            parsed = yamlsrc.load_bytes(source.read(path))
+            findings.extend(_finding(path, (p.line, p.column), "yaml-syntax", p.message)
+                            for p in parsed.problems)
+            if not parsed.documents and not parsed.problems:
+                findings.append(_finding(path, (1, 1), "schema",
+                                         "the file holds no document: add one or delete it"))
+            for doc in parsed.documents:
+                data = doc.data
+                where = (doc.line, doc.column)
+                if data is None:
+                    findings.append(_finding(path, where, "schema",
+                                             "empty document: remove the extra '---' or "
+                                             "write a document"))
+                    continue
+                if not isinstance(data, dict):
+                    findings.append(_finding(
+                        path, where, "schema",
+                        f"a document is a mapping with kind and id, not "
+                        f"{'a list' if isinstance(data, list) else 'a single value'}"))
+                    continue
+                kind = data.get("kind")
+                ident = data.get("id")
+                ident = str(ident) if isinstance(ident, (str, int)) and \
+                    not isinstance(ident, bool) else None
+                entry = Entry(kind if isinstance(kind, str) else None, ident, path, data,
+                              doc.line, doc.column)
+                ws.entries.append(entry)
+                if kind is None:
+                    findings.append(_finding(path, where, "schema",
+                                             "the document has no 'kind': add kind: "
+                                             + " | ".join(KINDS)))
+                    continue
+                if kind not in MODELS:
+                    findings.append(_finding(
+                        path, entry.at("kind"), "schema",
+                        f"unknown kind '{kind}'{did_you_mean(kind, KINDS)}: "
+                        f"use one of {', '.join(KINDS)}"))
+                    continue
+                model_cls = MODELS[kind]
+                try:
+                    entry.model = model_cls.model_validate(data)
+                except ValidationError as exc:
+                    findings.extend(_finding(path, w, "schema", text)
+                                    for w, text in messages(exc, model_cls, data))
+                if ident is not None:
+                    first = ws._index.setdefault(kind, {}).setdefault(ident, entry)
+                    if first is not entry:
+                        ws.duplicates.append((entry, first))
+                if entry.model is not None and kind in ("meeting", "drill"):
+                    findings.extend(_schedule_findings(entry, tz))
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return ws
+
+
+def open_workspace(directory: Path | None = None, explicit: bool = False,
+                   today: dt.date | None = None) -> Workspace:
+    """Find the workspace from ``directory`` (or the current one) and load it."""
+    root = find_root(directory or Path.cwd(), explicit=explicit)
+    return load(root, today=today)

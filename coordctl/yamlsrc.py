@@ -1,0 +1,253 @@
+"""YAML text to plain data that remembers where every key and value was written.
+
+PyYAML's C loader builds the nodes; our constructors turn mappings and sequences into
+``Mapping`` and ``Sequence`` (``dict`` and ``list`` subclasses) that carry 1-based
+line and column marks for every key, value and item. That costs about as much as a
+plain load, whereas keeping whole node trees costs about three times as much.
+
+Loading never raises for bad input: syntax errors, duplicate keys, unknown tags, alias
+bombs and over-deep nesting become ``Problem``s at their line, and the documents read
+before the problem are kept.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gc
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+#: A document that expands (through aliases) to more nodes than this is refused.
+MAX_EXPANDED_NODES = 1_000_000
+
+Mark = tuple[int, int]
+
+
+class Mapping(dict):
+    """A YAML mapping: ``marks[key] = (key_line, key_col, value_line, value_col)``."""
+
+    __slots__ = ("column", "line", "marks", "size")
+
+    def key_mark(self, key: Any) -> Mark:
+        m = self.marks.get(key)
+        return (m[0], m[1]) if m else (self.line, self.column)
+
+    def value_mark(self, key: Any) -> Mark:
+        m = self.marks.get(key)
+        return (m[2], m[3]) if m else (self.line, self.column)
+
+
+class Sequence(list):
+    """A YAML sequence: ``marks[i] = (line, col)`` of item ``i``."""
+
+    __slots__ = ("column", "line", "marks", "size")
+
+    def item_mark(self, index: int) -> Mark:
+        if 0 <= index < len(self.marks):
+            return self.marks[index]
+        return (self.line, self.column)
+
+
+@dataclass
+class Problem:
+    """Something wrong with the YAML itself, at a 1-based line and column."""
+
+    line: int
+    column: int
+    message: str
+
+
+@dataclass
+class Document:
+    """One YAML document of a file: its data and where it starts."""
+
+    data: Any
+    line: int
+    column: int
+    index: int
+
+
+@dataclass
+class YamlFile:
+    """What was read from one file: its documents and the problems found."""
+
+    documents: list[Document] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+class _Loader(yaml.CSafeLoader):
+    """CSafeLoader that builds ``Mapping``/``Sequence`` with marks and reports duplicates."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[Problem] = []
+
+
+class _TooLarge(yaml.YAMLError):
+    def __init__(self, line: int, column: int) -> None:
+        super().__init__()
+        self.line, self.column = line, column
+
+
+def _size_of(value: Any) -> int:
+    return value.size if isinstance(value, (Mapping, Sequence)) else 1
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Mapping:
+    own_pairs = node.value
+    merged_pairs: list = []
+    if any(key.tag == "tag:yaml.org,2002:merge" for key, _ in own_pairs):
+        own_pairs = [(k, v) for k, v in node.value if k.tag != "tag:yaml.org,2002:merge"]
+        loader.flatten_mapping(node)
+        merged_pairs = node.value[: len(node.value) - len(own_pairs)]
+    mapping = Mapping()
+    marks: dict[Any, tuple[int, int, int, int]] = {}
+    mapping.line = node.start_mark.line + 1
+    mapping.column = node.start_mark.column + 1
+    size = 1
+    construct = loader.construct_object
+    for merged, pairs in ((True, merged_pairs), (False, own_pairs)):
+        for key_node, value_node in pairs:
+            key = construct(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a mapping key must be a plain value, not a list or mapping",
+                    key_node.start_mark) from None
+            km, vm = key_node.start_mark, value_node.start_mark
+            if key in mapping and not merged and key in marks and marks[key][0] != 0:
+                loader.duplicates.append(Problem(
+                    km.line + 1, km.column + 1,
+                    f"duplicate key '{key}' (first at line {marks[key][0]}); "
+                    "YAML keeps only one of them: remove or merge the other"))
+                continue
+            value = construct(value_node, deep=True)
+            size += _size_of(value)
+            mapping[key] = value
+            # Keys that come from a merge (<<) get line 0 so an own key may override them.
+            marks[key] = (0 if merged else km.line + 1, km.column + 1,
+                          vm.line + 1, vm.column + 1)
+    if size > MAX_EXPANDED_NODES:
+        raise _TooLarge(mapping.line, mapping.column)
+    mapping.marks = marks
+    mapping.size = size
+    return mapping
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> Sequence:
+    seq = Sequence()
+    seq.line = node.start_mark.line + 1
+    seq.column = node.start_mark.column + 1
+    marks = []
+    size = 1
+    construct = loader.construct_object
+    for item in node.value:
+        value = construct(item, deep=True)
+        size += _size_of(value)
+        seq.append(value)
+        marks.append((item.start_mark.line + 1, item.start_mark.column + 1))
+    if size > MAX_EXPANDED_NODES:
+        raise _TooLarge(seq.line, seq.column)
+    seq.marks = marks
+    seq.size = size
+    return seq
+
+
+def _construct_timestamp_as_text(loader: _Loader, node: yaml.ScalarNode) -> str:
+    # Dates and date-times stay text: the models parse them with clear messages
+    # (PyYAML would raise on 2027-02-30 and silently drop time zones).
+    return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
+
+
+def _unknown_tag(loader: _Loader, node: yaml.Node) -> Any:
+    raise yaml.constructor.ConstructorError(
+        None, None,
+        f"the tag {node.tag} is not allowed: coordctl documents hold plain values only",
+        node.start_mark)
+
+
+# Sets, ordered maps and binary are not part of the document format.
+for _tag in ("tag:yaml.org,2002:set", "tag:yaml.org,2002:omap",
+             "tag:yaml.org,2002:pairs", "tag:yaml.org,2002:binary"):
+    _Loader.add_constructor(_tag, _unknown_tag)
+_Loader.add_constructor(None, _unknown_tag)
+
+
+def decode(data: bytes) -> tuple[str | None, Problem | None]:
+    """Decode file bytes as UTF-8 (a BOM is allowed) or say where and why it is not."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE,
+                        codecs.BOM_UTF32_BE)):
+        return None, Problem(1, 1, "the file is UTF-16 or UTF-32; save it as UTF-8")
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, Problem(
+            line, column,
+            f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8")
+
+
+def _problem_from(exc: Exception) -> Problem:
+    if isinstance(exc, _TooLarge):
+        return Problem(exc.line, exc.column,
+                       f"the document expands to more than {MAX_EXPANDED_NODES:,} values "
+                       "through aliases (an alias bomb?); write it out without aliases")
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        if "tab character" in problem or "'\\t'" in problem:
+            problem = f"{problem}: YAML indents with spaces, never tabs"
+        if mark is not None:
+            return Problem(mark.line + 1, mark.column + 1, problem)
+        return Problem(1, 1, problem)
+    if isinstance(exc, RecursionError):
+        return Problem(1, 1, "the document is nested too deeply to read")
+    return Problem(1, 1, str(exc) or type(exc).__name__)
+
+
+def _documents(loader: _Loader) -> Iterator[Document]:
+    index = 0
+    while loader.check_node():
+        node = loader.get_node()
+        data = loader.construct_document(node)
+        yield Document(data, node.start_mark.line + 1, node.start_mark.column + 1, index)
+        index += 1
+
+
+def load_text(text: str) -> YamlFile:
+    """Read every document of a YAML text; problems are collected, not raised."""
+    result = YamlFile()
+    loader = _Loader(text)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # the loader creates many objects and no cycles; GC passes only cost time
+    try:
+        for document in _documents(loader):
+            result.documents.append(document)
+    except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as exc:
+        result.problems.append(_problem_from(exc))
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+        loader.dispose()
+    result.problems[:0] = loader.duplicates
+    return result
+
+
+def load_bytes(data: bytes) -> YamlFile:
+    """Decode and read a file's bytes."""
+    text, problem = decode(data)
+    if problem is not None:
+        return YamlFile(problems=[problem])
+    return load_text(text)
