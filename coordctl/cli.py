@@ -173,7 +173,7 @@ def duties(options: Options, department: str, fmt: str, output: str | None) -> N
     from coordctl.output import emit
 
     ws = options.workspace()
-    card = duty_card(ws, department, locale=options.locale_for(ws))
+    card = duty_card(ws, department, locale=options.locale_for(ws), audience=options.audience)
     emit(render_card(card, fmt), output)
 
 
