@@ -127,8 +127,7 @@ Email = Annotated[str, PlainValidator(_email), WithJsonSchema(
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True,
-                              use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
 
 # --- settings -----------------------------------------------------------------------
