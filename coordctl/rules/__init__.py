@@ -34,6 +34,7 @@ REGISTRY: dict[str, str] = {
     "schedule-conflict": "schedule_conflict",
     "blackout-date": "blackout_date",
     "repeat-portability": "repeat_portability",
+    "approval-stale": "approval_stale",
 }
 
 RULE_IDS: tuple[str, ...] = tuple(REGISTRY)

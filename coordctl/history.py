@@ -1,0 +1,335 @@
+"""The workspace in git: files at any revision, and the history of every document.
+
+GitPython drives git itself: a revision is read with one ``ls-tree`` and one batched
+``cat-file --batch`` (reading objects one by one is about five times slower), and the
+history of ``plans/`` comes from one ``git log --raw`` run whose changed blobs are read in
+one batch and parsed once each. Git errors become ``CoordctlError`` with one-line
+messages; nothing here touches the working tree, the index or refs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from coordctl.errors import CoordctlError
+from coordctl.findings import SETTINGS_FILE
+from coordctl.source import PLANS_DIR, YAML_SUFFIXES, TreeSource
+
+_NULL_SHA = "0" * 40
+
+
+class GitError(CoordctlError):
+    """Git could not answer: not a repository, unknown revision, shallow or corrupt."""
+
+
+class NotARepository(GitError):
+    """The workspace is not inside a git repository."""
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One commit, as people see it."""
+
+    sha: str
+    date: dt.datetime
+    author: str
+    email: str
+    subject: str
+
+    @property
+    def short(self) -> str:
+        return self.sha[:10]
+
+    def as_dict(self) -> dict[str, str]:
+        return {"commit": self.sha, "date": self.date.isoformat(), "author": self.author,
+                "email": self.email, "subject": self.subject}
+
+
+@dataclass
+class DocumentHistory:
+    """Every commit that changed one document (newest first) and what it changed."""
+
+    revisions: list[Revision] = field(default_factory=list)
+    #: Changed field paths per revision, parallel to ``revisions`` (None = added/removed).
+    fields: list[list[str] | None] = field(default_factory=list)
+
+    @property
+    def last(self) -> Revision | None:
+        return self.revisions[0] if self.revisions else None
+
+    def count_changing(self, prefixes: Iterable[str]) -> int:
+        """Commits that changed a field starting with one of ``prefixes`` (not the one that
+        added the document): a calendar event's SEQUENCE."""
+        prefixes = tuple(prefixes)
+        return sum(1 for changed in self.fields
+                   if changed is not None and any(f.startswith(prefixes) for f in changed))
+
+
+def _plain_documents(data: bytes) -> dict[tuple[str, str], Any]:
+    """(kind, id) -> plain data of every document in one blob; unreadable blobs give {}."""
+    from coordctl import yamlsrc
+    from coordctl.diff import plain
+
+    out: dict[tuple[str, str], Any] = {}
+    for doc in yamlsrc.load_bytes(data).documents:
+        raw = doc.data
+        if isinstance(raw, dict) and isinstance(raw.get("kind"), str) and \
+                isinstance(raw.get("id"), (str, int)) and not isinstance(raw.get("id"), bool):
+            out.setdefault((raw["kind"], str(raw["id"])), plain(raw))
+    return out
+
+
+@dataclass
+class _Change:
+    """One file changed by a commit: blob ids before and after."""
+
+    old_sha: str
+    new_sha: str
+    old_path: str
+    new_path: str
+
+
+@dataclass
+class _Commit:
+    revision: Revision
+    changes: list[_Change]
+
+
+class Repository:
+    """The git repository holding a workspace (which may be a sub-folder of it)."""
+
+    def __init__(self, workspace_root: Path) -> None:
+        import git
+
+        try:
+            self._repo = git.Repo(workspace_root, search_parent_directories=True)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise NotARepository(f"{workspace_root} is not in a git repository") from None
+        except git.GitCommandNotFound:  # pragma: no cover - git is installed in CI
+            raise GitError("git is not installed") from None
+        if self._repo.bare or self._repo.working_tree_dir is None:
+            raise GitError(f"{workspace_root} is in a bare repository")
+        top = Path(self._repo.working_tree_dir).resolve()
+        prefix = Path(workspace_root).resolve().relative_to(top).as_posix()
+        self.prefix = "" if prefix == "." else prefix + "/"
+        self.top = top
+
+    # --- plumbing -------------------------------------------------------------------
+
+    def _git(self, *args: str, stdin: bytes | None = None) -> bytes:
+        import git
+
+        try:
+            if stdin is None:
+                return self._repo.git.execute(["git", *args], stdout_as_string=False,
+                                              strip_newline_in_stdout=False)
+            with tempfile.TemporaryFile() as handle:
+                handle.write(stdin)
+                handle.seek(0)
+                return self._repo.git.execute(["git", *args], istream=handle,
+                                              stdout_as_string=False,
+                                              strip_newline_in_stdout=False)
+        except git.GitCommandError as exc:
+            message = (exc.stderr or "").strip().splitlines()
+            detail = next((m.strip().removeprefix("stderr: '").removeprefix("fatal: ")
+                           for m in message if m.strip()), str(exc.status))
+            raise GitError(f"git {args[0]} failed: {detail.rstrip(chr(39))}") from None
+
+    def resolve(self, rev: str) -> str:
+        """The full commit id of ``rev``; a clear error when there is none."""
+        if rev.startswith("-"):
+            raise GitError(f"'{rev}' is not a revision")
+        try:
+            out = self._git("rev-parse", "--verify", "--quiet", "--end-of-options",
+                            f"{rev}^{{commit}}")
+        except GitError:
+            out = b""
+        sha = out.decode().strip()
+        if not sha:
+            if rev == "HEAD" and not self.has_commits():
+                raise GitError("the repository has no commits yet: commit the workspace first")
+            raise GitError(f"unknown revision '{rev}': give a commit, branch or tag "
+                           "(git log --oneline lists them)")
+        return sha
+
+    def has_commits(self) -> bool:
+        try:
+            self._git("rev-parse", "--verify", "--quiet", "HEAD")
+            return True
+        except GitError:
+            return False
+
+    @cached_property
+    def shallow(self) -> bool:
+        return self._git("rev-parse", "--is-shallow-repository").strip() == b"true"
+
+    def cat_files(self, shas: Iterable[str]) -> dict[str, bytes]:
+        """Contents of many blobs through one ``git cat-file --batch`` run."""
+        wanted = list(dict.fromkeys(s for s in shas if s and s != _NULL_SHA))
+        if not wanted:
+            return {}
+        out = self._git("cat-file", "--batch", stdin="\n".join(wanted).encode() + b"\n")
+        blobs: dict[str, bytes] = {}
+        pos = 0
+        for sha in wanted:
+            end = out.index(b"\n", pos)
+            header = out[pos:end].split()
+            if len(header) < 3:  # "<sha> missing"
+                raise GitError(f"the object {sha[:10]} is missing: the repository is "
+                               "corrupt or shallow (git fsck tells more)")
+            size = int(header[2])
+            blobs[sha] = out[end + 1:end + 1 + size]
+            pos = end + 1 + size + 1
+        return blobs
+
+    # --- a revision's files ----------------------------------------------------------
+
+    def source(self, rev: str) -> TreeSource:
+        """The workspace files at ``rev``, read without a checkout."""
+        sha = self.resolve(rev)
+        listing = self._git("ls-tree", "-r", "-z", "--full-tree", sha, "--",
+                            f"{self.prefix}{SETTINGS_FILE}", f"{self.prefix}{PLANS_DIR}")
+        blobs: dict[str, str] = {}
+        for item in listing.split(b"\0"):
+            if not item:
+                continue
+            meta, _, path_bytes = item.partition(b"\t")
+            mode, kind, blob = meta.decode().split()
+            path = path_bytes.decode("utf-8", "surrogateescape")[len(self.prefix):]
+            if kind != "blob" or mode == "120000":  # links are not followed
+                continue
+            if path == SETTINGS_FILE or (path.endswith(YAML_SUFFIXES) and not any(
+                    part.startswith(".") for part in path.split("/"))):
+                blobs[path] = blob
+        if SETTINGS_FILE not in blobs:
+            raise GitError(f"there is no {self.prefix}{SETTINGS_FILE} at {rev}")
+        contents = self.cat_files(blobs.values())
+        files = {path: contents[blob] for path, blob in blobs.items()}
+        settings = files.pop(SETTINGS_FILE)
+        return TreeSource(settings, dict(sorted(files.items())), label=rev,
+                          blob_ids={p: b for p, b in blobs.items() if p != SETTINGS_FILE},
+                          revision=sha)
+
+    # --- history ---------------------------------------------------------------------
+
+    def _commits(self, rev: str) -> Iterator[_Commit]:
+        """Commits up to ``rev`` that touched ``plans/``, newest first, with raw changes."""
+        sha = self.resolve(rev)
+        out = self._git("log", "--format=%x1e%H%x1f%aI%x1f%an%x1f%ae%x1f%s", "--raw", "-z",
+                        "--no-abbrev", "-M", "--no-color", sha, "--",
+                        f"{self.prefix}{PLANS_DIR}")
+        for record in out.split(b"\x1e")[1:]:
+            header, _, rest = record.partition(b"\0")
+            commit, date, author, email, subject = header.decode("utf-8", "replace").split(
+                "\x1f", 4)
+            revision = Revision(commit, dt.datetime.fromisoformat(date), author, email,
+                                subject)
+            tokens = rest.lstrip(b"\n").split(b"\0")
+            changes: list[_Change] = []
+            index = 0
+            while index < len(tokens):
+                token = tokens[index].lstrip(b"\n")
+                if not token.startswith(b":"):
+                    index += 1
+                    continue
+                _, _, old_sha, new_sha, status = token[1:].decode().split()
+                paths = 2 if status[0] in "RC" else 1
+                names = [t.decode("utf-8", "surrogateescape")[len(self.prefix):]
+                         for t in tokens[index + 1:index + 1 + paths]]
+                changes.append(_Change(old_sha, new_sha, names[0], names[-1]))
+                index += 1 + paths
+            yield _Commit(revision, changes)
+
+    def _require_full_history(self) -> None:
+        if self.shallow:
+            raise GitError("this is a shallow clone, so its history is incomplete: run "
+                           "'git fetch --unshallow' first")
+
+    def histories(self, rev: str = "HEAD", only: str | None = None
+                  ) -> dict[tuple[str, str], DocumentHistory]:
+        """The history of every document up to ``rev`` (or only of documents whose text
+        contains ``only``, which makes one document's log cheap)."""
+        from coordctl.diff import field_changes
+
+        self._require_full_history()
+        commits = list(self._commits(rev))
+        shas = {s for c in commits for ch in c.changes for s in (ch.old_sha, ch.new_sha)}
+        needle = only.encode() if only else None
+        blobs = self.cat_files(shas)
+        parsed: dict[str, dict[tuple[str, str], Any]] = {}
+
+        def documents(sha: str, path: str) -> dict[tuple[str, str], Any]:
+            if sha == _NULL_SHA or not path.endswith(YAML_SUFFIXES):
+                return {}
+            if sha not in parsed:
+                data = blobs.get(sha, b"")
+                parsed[sha] = {} if needle and needle not in data else _plain_documents(data)
+            return parsed[sha]
+
+        out: dict[tuple[str, str], DocumentHistory] = {}
+        for commit in commits:
+            before: dict[tuple[str, str], Any] = {}
+            after: dict[tuple[str, str], Any] = {}
+            for change in commit.changes:
+                for key, value in documents(change.old_sha, change.old_path).items():
+                    before.setdefault(key, value)
+                for key, value in documents(change.new_sha, change.new_path).items():
+                    after.setdefault(key, value)
+            for key in before.keys() | after.keys():
+                old, new = before.get(key), after.get(key)
+                if old == new:
+                    continue
+                history = out.setdefault(key, DocumentHistory())
+                history.revisions.append(commit.revision)
+                history.fields.append(None if old is None or new is None else
+                                      [f.field for f in field_changes(old, new)])
+        return out
+
+    def document_log(self, kind: str, ident: str, rev: str = "HEAD"
+                     ) -> list[tuple[Revision, str, list[Any]]]:
+        """Every commit that changed ``kind/ident``, newest first: (revision, change,
+        field changes) with change ``added``, ``removed`` or ``modified``."""
+        from coordctl.diff import field_changes
+
+        self._require_full_history()
+        key = (kind, ident)
+        commits = list(self._commits(rev))
+        needle = ident.encode()
+        shas = {s for c in commits for ch in c.changes for s in (ch.old_sha, ch.new_sha)}
+        blobs = self.cat_files(shas)
+        parsed: dict[str, Any] = {}
+
+        def find(sha: str, path: str) -> Any:
+            if sha == _NULL_SHA or not path.endswith(YAML_SUFFIXES):
+                return None
+            if sha not in parsed:
+                data = blobs.get(sha, b"")
+                parsed[sha] = _plain_documents(data).get(key) if needle in data else None
+            return parsed[sha]
+
+        entries = []
+        for commit in commits:
+            old = next((d for ch in commit.changes
+                        if (d := find(ch.old_sha, ch.old_path)) is not None), None)
+            new = next((d for ch in commit.changes
+                        if (d := find(ch.new_sha, ch.new_path)) is not None), None)
+            if old == new:
+                continue
+            if old is None:
+                entries.append((commit.revision, "added", []))
+            elif new is None:
+                entries.append((commit.revision, "removed", []))
+            else:
+                entries.append((commit.revision, "modified", list(field_changes(old, new))))
+        return entries
+
+
+def open_repository(workspace_root: Path) -> Repository:
+    """The repository of the workspace; ``NotARepository`` outside git."""
+    return Repository(workspace_root)
