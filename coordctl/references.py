@@ -91,13 +91,15 @@ def references(ws: Workspace) -> list[Reference]:
 
 
 def resolves(ws: Workspace, ref: Reference) -> bool:
+    """True when ``ref`` names something that exists, or may be defined in text that a
+    YAML error left unread (that error is the one finding)."""
     if ref.kind == "phase":
         plan = ws.plans.get(ref.plan)
         return plan is None or plan.phase(ref.target) is not None
     if ref.kind == "level":
         plan = ws.plans.get(ref.plan)
         return plan is None or plan.level(ref.target) is not None
-    return ws.exists(ref.kind, ref.target)
+    return ws.exists(ref.kind, ref.target) or ref.target in ws.unread_words
 
 
 def candidates(ws: Workspace, ref: Reference) -> list[str]:

@@ -30,10 +30,11 @@ SEVERITY = "error"
 
 def check(ws: Workspace) -> Iterator[Finding]:
     for ref, suggestion in unresolved(ws):
-        what = ref.kind
-        if ref.kind in ("phase", "level"):
-            what = f"{ref.kind} of plan '{ref.plan}'"
         hint = f" (did you mean '{suggestion}'?)" if suggestion else ""
+        if ref.kind in ("phase", "level"):
+            missing = f"which plan '{ref.plan}' does not have"
+        else:
+            missing = "which does not exist"
         yield Finding(ref.entry.path, *ref.at, SEVERITY, ID,
-                      f"{ref.subject} names {what} '{ref.target}'{ref.role}, "
-                      f"which does not exist{hint}")
+                      f"{ref.subject} names {ref.kind} '{ref.target}'{ref.role}, "
+                      f"{missing}{hint}")
