@@ -19,3 +19,7 @@ class UnknownDocument(CoordctlError):
 
 class OutputError(CoordctlError):
     """An output file or folder cannot be written."""
+
+
+class GitNotInstalled(CoordctlError):
+    """The ``git`` program is not installed (or not on PATH), so no repository can be made."""

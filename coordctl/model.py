@@ -8,18 +8,20 @@ module defines the models (~150 ms), so only commands that read documents import
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
     PlainValidator,
     TypeAdapter,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import GenerateJsonSchema
 
 from coordctl import schedule as _schedule
 from coordctl import values as _values
@@ -103,7 +105,9 @@ Markdown = Annotated[Any, PlainValidator(_text), WithJsonSchema(
                                     "or a map of locale to Markdown."})]
 DurationT = Annotated[Duration, PlainValidator(_values.parse_duration), WithJsonSchema(
     {"type": "string", "pattern": DURATION_PATTERN,
-     "description": "5m, 2h, 1h30m, 3d, 2w, or ISO 8601 such as PT5M or P3Y."})]
+     "description": "5m, 2h, 1h30m, 3d, 2w, or ISO 8601 such as PT5M or P3Y."}),
+    # as written (P3Y), so JSON output and the schema's defaults are valid durations
+    PlainSerializer(str, return_type=str, when_used="json")]
 Date = Annotated[dt.date, PlainValidator(_values.parse_date), WithJsonSchema(
     {"type": "string", "pattern": DATE_PATTERN, "description": "A date: 2027-01-05."})]
 LocalDateTime = Annotated[dt.datetime, PlainValidator(_values.parse_local_datetime), WithJsonSchema(
@@ -133,9 +137,9 @@ class _Model(BaseModel):
 # --- settings -----------------------------------------------------------------------
 
 class CalendarSettings(_Model):
-    domain: Optional[str] = None
+    domain: str | None = None
     """Right-hand side of every calendar UID, e.g. coord.example.gov.cn."""
-    site_url: Optional[str] = None
+    site_url: str | None = None
     """Where the built site is published (optional)."""
     reminders: list[DurationT] = []
     """A VALARM this long before each event."""
@@ -144,7 +148,7 @@ class CalendarSettings(_Model):
 
     @field_validator("site_url")
     @classmethod
-    def _url(cls, value: Optional[str]) -> Optional[str]:
+    def _url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("https://", "http://")):
             raise ValueError(f"'{value}' is not an http(s) URL")
         return value
@@ -168,7 +172,7 @@ class SmtpSettings(_Model):
     starttls: bool = True
     ssl: bool = False
     """Connect with implicit TLS (port 465) instead of STARTTLS."""
-    user: Optional[str] = None
+    user: str | None = None
     """Login; the password comes from the COORDCTL_SMTP_PASSWORD variable."""
 
 
@@ -182,7 +186,7 @@ class Settings(_Model):
     calendar: CalendarSettings = CalendarSettings()
     policy: PolicySettings = PolicySettings()
     check: CheckSettings = CheckSettings()
-    smtp: Optional[SmtpSettings] = None
+    smtp: SmtpSettings | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -195,13 +199,13 @@ class Settings(_Model):
 
 class Contact(_Model):
     role: Text
-    name: Optional[Text] = None
+    name: Text | None = None
     """A person (personal data: internal outputs only)."""
-    phone: Optional[PlainText] = None
-    email: Optional[Email] = None
+    phone: PlainText | None = None
+    email: Email | None = None
     always: bool = False
     """Reachable 24/7."""
-    verified: Optional[Date] = None
+    verified: Date | None = None
     """When this contact was last confirmed."""
 
 
@@ -209,12 +213,12 @@ class Department(_Model):
     kind: Literal["department"]
     id: Slug
     name: Text
-    short: Optional[Text] = None
-    parent: Optional[Ref] = None
+    short: Text | None = None
+    parent: Ref | None = None
     tags: list[PlainText] = []
-    email: Optional[Email] = None
+    email: Email | None = None
     """Organisational address, used for calendar invitations."""
-    description: Optional[Markdown] = None
+    description: Markdown | None = None
     contacts: list[Contact] = []
     exempt: PlainText = ""
     """A non-empty reason: this department is not expected to hold duties."""
@@ -223,15 +227,15 @@ class Department(_Model):
 class Level(_Model):
     id: Name
     name: Text
-    criteria: Optional[Markdown] = None
+    criteria: Markdown | None = None
 
 
 class Phase(_Model):
     id: Slug
     name: Text
-    within: Optional[DurationT] = None
+    within: DurationT | None = None
     """Time target from activation."""
-    description: Optional[Markdown] = None
+    description: Markdown | None = None
 
 
 class Section(_Model):
@@ -243,15 +247,15 @@ class Duty(_Model):
     id: Slug
     task: Text
     phase: Ref
-    levels: Optional[list[Name]] = None
+    levels: list[Name] | None = None
     """Response levels this duty applies at; default all."""
     accountable: Ref
     """Exactly one lead department (牵头)."""
-    responsible: Optional[list[Ref]] = None
+    responsible: list[Ref] | None = None
     """Departments that carry it out (配合/执行); default [accountable]."""
     consulted: list[Ref] = []
     informed: list[Ref] = []
-    description: Optional[Markdown] = None
+    description: Markdown | None = None
 
     @property
     def doers(self) -> list[str]:
@@ -275,14 +279,14 @@ class Plan(_Model):
     title: Text
     owner: Ref
     """Department that maintains the plan."""
-    hazard: Optional[PlainText] = None
+    hazard: PlainText | None = None
     status: Literal["draft", "approved", "retired"] = "draft"
-    reviewed: Optional[Date] = None
+    reviewed: Date | None = None
     """Last review date."""
     basis: list[Text] = []
     """Legal basis."""
-    description: Optional[Markdown] = None
-    departments: Optional[list[Ref]] = None
+    description: Markdown | None = None
+    departments: list[Ref] | None = None
     """Departments expected in this plan: each must hold a duty here."""
     levels: list[Level] = []
     """Response levels, most severe first."""
@@ -291,10 +295,10 @@ class Plan(_Model):
     sections: list[Section] = []
     duties: list[Duty] = []
 
-    def phase(self, phase_id: str) -> Optional[Phase]:
+    def phase(self, phase_id: str) -> Phase | None:
         return next((p for p in self.phases if p.id == phase_id), None)
 
-    def level(self, level_id: str) -> Optional[Level]:
+    def level(self, level_id: str) -> Level | None:
         return next((lv for lv in self.levels if lv.id == level_id), None)
 
 
@@ -302,7 +306,7 @@ class Schedule(_Model):
     start: LocalDateTime
     duration: DurationT = _values.parse_duration("1h")
     """Default 1h."""
-    repeat: Optional[str] = None
+    repeat: str | None = None
     """RFC 5545 RRULE, e.g. FREQ=MONTHLY;BYDAY=1TU."""
     except_: list[Date] = Field(default=[], alias="except")
     """Dates skipped."""
@@ -311,7 +315,7 @@ class Schedule(_Model):
 
     @field_validator("repeat")
     @classmethod
-    def _rule(cls, value: Optional[str]) -> Optional[str]:
+    def _rule(cls, value: str | None) -> str | None:
         if value is not None:
             _schedule.build_rule(value, dt.datetime(2000, 1, 1), _schedule.zone("UTC"))
         return value
@@ -326,8 +330,8 @@ class Schedule(_Model):
 
 class AgendaItem(_Model):
     title: Text
-    presenter: Optional[Ref] = None
-    minutes: Optional[int] = Field(default=None, ge=1)
+    presenter: Ref | None = None
+    minutes: int | None = Field(default=None, ge=1)
 
 
 class Meeting(_Model):
@@ -338,8 +342,8 @@ class Meeting(_Model):
     convenor: Ref
     members: list[Ref] = []
     schedule: Schedule
-    location: Optional[Text] = None
-    description: Optional[Markdown] = None
+    location: Text | None = None
+    description: Markdown | None = None
     agenda: list[AgendaItem] = []
 
 
@@ -349,12 +353,12 @@ class Drill(_Model):
     title: Text
     plan: Ref
     type: Literal["tabletop", "drill", "functional", "full-scale"]
-    participants: Optional[list[Ref]] = None
+    participants: list[Ref] | None = None
     """Default: the departments holding a duty in the plan."""
     objectives: list[Text] = []
     schedule: Schedule
-    location: Optional[Text] = None
-    description: Optional[Markdown] = None
+    location: Text | None = None
+    description: Markdown | None = None
     status: Literal["planned", "done", "cancelled"] = "planned"
 
 
@@ -366,13 +370,13 @@ class Action(_Model):
     id: Slug
     title: Text
     owner: Ref
-    source: Optional[Annotated[str, Field(pattern=SOURCE_PATTERN)]] = None
+    source: Annotated[str, Field(pattern=SOURCE_PATTERN)] | None = None
     """The document it came from, kind/id: drill/flood-2027."""
     due: Date
     status: Literal["open", "done", "dropped"] = "open"
-    closed: Optional[Date] = None
+    closed: Date | None = None
     """When it was done or dropped."""
-    description: Optional[Markdown] = None
+    description: Markdown | None = None
 
     @model_validator(mode="after")
     def _closed_only_when_closed(self) -> Action:
@@ -382,7 +386,7 @@ class Action(_Model):
         return self
 
     @property
-    def source_ref(self) -> Optional[tuple[str, str]]:
+    def source_ref(self) -> tuple[str, str] | None:
         if not self.source:
             return None
         kind, _, ident = self.source.partition("/")
@@ -394,13 +398,21 @@ MODELS: dict[str, type[_Model]] = {
     "action": Action,
 }
 
-Document = Union[Department, Plan, Meeting, Drill, Action]
+Document = Department | Plan | Meeting | Drill | Action
+
+
+class _SchemaGenerator(GenerateJsonSchema):
+    """Writes duration defaults as the documents do (``P3Y``), not as their fields."""
+
+    def encode_default(self, dft: Any) -> Any:
+        return str(dft) if isinstance(dft, Duration) else super().encode_default(dft)
 
 
 def document_schema() -> dict[str, Any]:
     """JSON Schema (2020-12) of one workspace document; the ``kind`` picks the shape."""
     adapter = TypeAdapter(Annotated[Document, Field(discriminator="kind")])
-    generated = adapter.json_schema(ref_template="#/$defs/{model}", mode="validation")
+    generated = adapter.json_schema(ref_template="#/$defs/{model}", mode="validation",
+                                    schema_generator=_SchemaGenerator)
     defs = generated.get("$defs", {})
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -422,7 +434,8 @@ def document_schema() -> dict[str, Any]:
 
 def settings_schema() -> dict[str, Any]:
     """JSON Schema (2020-12) of ``coordctl.yaml``."""
-    generated = Settings.model_json_schema(ref_template="#/$defs/{model}", mode="validation")
+    generated = Settings.model_json_schema(ref_template="#/$defs/{model}", mode="validation",
+                                           schema_generator=_SchemaGenerator)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://coordctl.invalid/schema/settings.json",

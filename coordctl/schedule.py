@@ -63,12 +63,18 @@ def rule_parts(text: str) -> dict[str, str]:
 
 def _until_local(value: str, tz: ZoneInfo) -> str:
     """UNTIL as a local wall-clock date-time (dateutil needs it naive like DTSTART)."""
-    if value.endswith("Z"):
+    # strptime alone accepts '2027' or '202711'; RFC 5545 wants exactly these two forms
+    # (dateutil would read a shorter one relative to today: not reproducible).
+    if value.endswith("Z") and len(value) == 16:
         moment = dt.datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
         return moment.astimezone(tz).strftime("%Y%m%dT%H%M%S")
-    if len(value) == 8:
+    if len(value) == 8 and value.isdigit():
+        dt.datetime.strptime(value, "%Y%m%d")
         return value + "T235959"
-    return value
+    if len(value) == 15 and value[8] == "T":  # a floating local date-time, also allowed
+        dt.datetime.strptime(value, "%Y%m%dT%H%M%S")
+        return value
+    raise ValueError(value)
 
 
 def build_rule(text: str, start: dt.datetime, tz: ZoneInfo) -> _rrule.rrule:
@@ -90,9 +96,103 @@ def build_rule(text: str, start: dt.datetime, tz: ZoneInfo) -> _rrule.rrule:
     return rule
 
 
+#: Expanding looks at no more than this many candidate moments (before the window too).
+MAX_CANDIDATES = 20_000
+#: ``first_occurrence`` looks this many years past the start.
+FIRST_WITHIN_YEARS = 10
+
+
+class _PastLastYear(Exception):
+    """Raised inside a bounded rule's iteration when it moves past its last year."""
+
+
+if hasattr(_rrule, "_iterinfo") and hasattr(_rrule.rrule, "_iter"):
+    class _BoundedIterInfo(_rrule._iterinfo):
+        # dateutil calls rebuild() whenever its iteration enters a new month or year,
+        # even when no day matches, so this is where a search can stop. (No __slots__:
+        # its __init__ walks self.__slots__, which must stay dateutil's.)
+
+        def rebuild(self, year: int, month: int) -> None:
+            if year > getattr(self.rrule, "_coordctl_last_year", dt.MAXYEAR):
+                raise _PastLastYear
+            super().rebuild(year, month)
+
+    # dateutil's own iteration with its own globals, except for the bounded _iterinfo.
+    _bounded_iter = type(_rrule.rrule._iter)(
+        _rrule.rrule._iter.__code__, {**vars(_rrule), "_iterinfo": _BoundedIterInfo},
+        "_iter", _rrule.rrule._iter.__defaults__, _rrule.rrule._iter.__closure__)
+else:  # pragma: no cover - a dateutil without these internals: unbounded search
+    _bounded_iter = None
+
+
+def _bounded(rule: _rrule.rrule, last_year: int) -> _rrule.rrule:
+    """``rule``, whose iteration stops after ``last_year``.
+
+    A rule that never matches (``FREQ=MINUTELY;BYMONTH=2;BYMONTHDAY=30``) would otherwise
+    make dateutil search every day up to the year 9999, which takes many seconds.
+    """
+    if _bounded_iter is not None:
+        rule._coordctl_last_year = last_year
+        rule._iter = _bounded_iter.__get__(rule)
+    return rule
+
+
 def first_occurrence(rule: _rrule.rrule) -> dt.datetime | None:
-    """The first occurrence of ``rule`` (at or after its start)."""
-    return next(iter(rule), None)
+    """The first occurrence of ``rule`` (at or after its start); None when there is
+    none within ``FIRST_WITHIN_YEARS`` years of the start."""
+    rule = _bounded(rule.replace(), rule._dtstart.year + FIRST_WITHIN_YEARS)  # a copy
+    try:
+        return next(iter(rule), None)
+    except (_PastLastYear, ValueError):
+        return None
+
+
+#: Frequencies whose periods have a fixed length, so expansion can skip whole periods.
+_PERIODS = {"WEEKLY": dt.timedelta(weeks=1), "DAILY": dt.timedelta(days=1),
+            "HOURLY": dt.timedelta(hours=1), "MINUTELY": dt.timedelta(minutes=1),
+            "SECONDLY": dt.timedelta(seconds=1)}
+
+
+def _most_per_period(parts: dict[str, str]) -> int:
+    """At least as many occurrences as one period of a fixed-period rule can hold."""
+    most = 7 if parts["FREQ"] == "WEEKLY" else 1
+    for name in ("BYHOUR", "BYMINUTE", "BYSECOND"):
+        if name in parts:
+            most *= len(parts[name].split(","))
+    return most
+
+
+def _skip_ahead(rule: _rrule.rrule, text: str, start: dt.datetime,
+                window_start: dt.datetime, window_end: dt.datetime) -> _rrule.rrule | None:
+    """``rule`` restarted at its last period start before ``window_start``, with the same
+    occurrences from there on; None when it has none left.
+
+    Iterating from the start instead would cost one step per occurrence before the window:
+    days for ``FREQ=SECONDLY`` started months ago.
+    """
+    parts = rule_parts(text)
+    period = _PERIODS.get(parts["FREQ"])
+    if period is None or window_start <= start:
+        return rule
+    step = period * int(parts.get("INTERVAL", "1"))
+    periods = (window_start - start) // step
+    if periods < 1:
+        return rule
+    changes: dict = {"dtstart": start + periods * step}
+    if "COUNT" in parts:
+        count = int(parts["COUNT"])
+        if not any(name.startswith("BY") for name in parts):
+            changes["count"] = count - periods  # one occurrence per period
+            if changes["count"] <= 0:
+                return None
+        elif count >= ((window_end - start) // step + 2) * _most_per_period(parts):
+            changes["count"] = None  # it cannot run out before the window ends
+        else:
+            return rule  # how many occurrences were skipped is unknown: iterate (bounded)
+    # The new start lies on the rule's grid (a whole number of periods on), so the BY*
+    # defaults taken from it are the same; the only occurrences lost are those earlier
+    # in its own period than itself, and those are before the window.
+    return rule.replace(**changes)
 
 
 @dataclass(frozen=True)
@@ -119,14 +219,25 @@ def expand(start: dt.datetime, duration: dt.timedelta, repeat: str | None,
         rule = build_rule(repeat, start, tz)
     except ValueError:
         return
+    try:
+        rule = _skip_ahead(rule, repeat, start, window_start, window_end)
+    except (ValueError, OverflowError):
+        return
+    if rule is None:
+        return
+    rule = _bounded(rule, window_end.year)
     produced = 0
-    for moment in rule.xafter(max(window_start, start), count=limit, inc=True):
-        if moment >= window_end or produced >= limit:
-            break
-        if moment.date() in skipped:
-            continue
-        produced += 1
-        yield Occurrence(moment.replace(tzinfo=tz), (moment + duration).replace(tzinfo=tz))
+    try:
+        for examined, moment in enumerate(rule):
+            if moment >= window_end or produced >= limit or examined >= MAX_CANDIDATES:
+                break
+            if moment < window_start or moment.date() in skipped:
+                continue
+            produced += 1
+            yield Occurrence(moment.replace(tzinfo=tz), (moment + duration).replace(tzinfo=tz))
+    except (_PastLastYear, ValueError, OverflowError):
+        # past the window's year, or dateutil finding the rule empty as it goes
+        return
 
 
 def portability_problems(text: str) -> list[str]:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from coordctl.errors import CoordctlError, WorkspaceNotFound
+from coordctl.errors import CoordctlError, GitNotInstalled, WorkspaceNotFound
 from coordctl.findings import SETTINGS_FILE
 
 PLANS_DIR = "plans"
@@ -83,3 +84,69 @@ class DirectorySource:
             raise CoordctlError(f"{shown} is a directory, not a file") from None
         except OSError as exc:
             raise CoordctlError(f"cannot read {shown}: {exc.strerror}") from None
+
+
+@dataclass
+class TreeSource:
+    """Workspace files already read into memory, e.g. from a git revision."""
+
+    settings_bytes: bytes
+    contents: dict[str, bytes]
+    label: str = "revision"
+    #: Git blob id of each file, where known (a cheap content key).
+    blob_ids: dict[str, str] | None = None
+    #: The commit whose history applies to these files.
+    revision: str = "HEAD"
+
+    def settings(self) -> bytes:
+        return self.settings_bytes
+
+    def files(self) -> list[str]:
+        return sorted(self.contents)
+
+    def read(self, path: str) -> bytes:
+        return self.contents[path]
+
+
+#: The commit identity used when the user has configured none.
+FALLBACK_IDENTITY = ("coordctl", "coordctl@localhost")
+
+
+def init_repository(root: Path, message: str) -> str:
+    """``git init`` in ``root`` (branch ``main``), add every file and commit; the commit sha.
+
+    The commit carries the user's git identity when one is configured (git config or the
+    ``GIT_AUTHOR_*``/``GIT_COMMITTER_*`` variables), else ``coordctl <coordctl@localhost>``.
+    """
+    try:
+        import git
+    except ImportError:  # GitPython cannot find the git program
+        raise GitNotInstalled("git is not installed (or not on PATH)") from None
+    try:
+        repo = git.Repo.init(root)
+        # symbolic-ref rather than --initial-branch: works with git older than 2.28 too.
+        repo.git.symbolic_ref("HEAD", "refs/heads/main")
+        repo.git.add("--all")
+        repo.git.commit("--quiet", "-m", message, env=_commit_identity(repo))
+        return repo.head.commit.hexsha
+    except git.GitCommandNotFound:
+        raise GitNotInstalled("git is not installed (or not on PATH)") from None
+    except git.GitCommandError as exc:
+        detail = str(exc.stderr or exc).strip().removeprefix("stderr:").strip(" '\n")
+        raise CoordctlError(f"git failed in {root}: {detail}") from None
+    except OSError as exc:
+        raise CoordctlError(f"cannot make a git repository in {root}: {exc.strerror}") from None
+
+
+def _commit_identity(repo: Any) -> dict[str, str]:
+    """Environment for ``git commit``: the fallback identity for a role the user left unset."""
+    with repo.config_reader() as config:
+        name = str(config.get_value("user", "name", ""))
+        email = str(config.get_value("user", "email", ""))
+    env: dict[str, str] = {}
+    for role in ("AUTHOR", "COMMITTER"):
+        has_name = os.environ.get(f"GIT_{role}_NAME") or name
+        has_email = os.environ.get(f"GIT_{role}_EMAIL") or email or os.environ.get("EMAIL")
+        if not (has_name and has_email):
+            env[f"GIT_{role}_NAME"], env[f"GIT_{role}_EMAIL"] = FALLBACK_IDENTITY
+    return env

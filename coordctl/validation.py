@@ -156,6 +156,13 @@ def messages(error: ValidationError, model: type[BaseModel], raw: Any
             text = f"expected {_TYPE_WORDS[kind]}, found {_kind_of(item['input'])}"
         elif kind == "value_error":
             text = item["msg"].removeprefix("Value error, ")
+            if text.startswith("expected ") and ", found " not in text:
+                text = f"{text}, found {_kind_of(item['input'])}"
+        elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+            bound = next(iter(item.get("ctx", {}).values()), "")
+            words = {"greater_than_equal": "at least", "greater_than": "more than",
+                     "less_than_equal": "at most", "less_than": "less than"}[kind]
+            text = f"must be {words} {bound}, found {_kind_of(item['input'])}"
         elif kind == "string_pattern_mismatch" and loc and loc[-1] == "source":
             text = (f"'{item['input']}' is not a document reference: write kind/id, "
                     "e.g. drill/flood-2027")

@@ -9,14 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Union
 
 from dateutil.relativedelta import relativedelta
 
 LOCALES = ("zh-CN", "en")
 
 #: Localised text: a string, or a map of locale to string.
-Text = Union[str, dict[str, str]]
+Text = str | dict[str, str]
 
 SLUG = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 _SLUG_RE = re.compile(SLUG)
@@ -44,7 +43,7 @@ _SHORT = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 _ISO = re.compile(
     r"^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?"
     r"(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
-DURATION_PATTERN = r"^(?:(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?|P(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?)$"  # noqa: E501
+DURATION_PATTERN = r"^(?=.)(?:(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?|P(?=.)(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+S)?)?)$"  # noqa: E501
 
 
 @dataclass(frozen=True)
@@ -128,7 +127,7 @@ def parse_duration(value: object) -> Duration:
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2}))?$")
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
-DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$"
+DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2})?$"
 
 
 def parse_date(value: object) -> dt.date:
@@ -159,8 +158,8 @@ def parse_local_datetime(value: object) -> dt.datetime:
     text = value.strip()
     match = _DATETIME.match(text)
     if not match:
-        if re.match(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}(:?\d{2})?)$",
-                    text):
+        if re.match(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2})?(\.\d+)?"
+                    r"\s*(Z|[+-]\d{2}(:?\d{2})?)$", text):
             raise ValueError(f"'{text}' has a time zone; local date-times carry none "
                              "(the workspace time zone applies): write e.g. 2027-01-05T09:30")
         raise ValueError(f"'{text}' is not a local date-time: write it as 2027-01-05T09:30")

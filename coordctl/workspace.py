@@ -60,9 +60,43 @@ class Workspace:
     findings: list[Finding]
     today: dt.date
     label: str = "working tree"
+    #: The git revision whose history applies (the working tree's is HEAD's).
+    revision: str = "HEAD"
     #: Second and later documents with an id already taken: (entry, first entry).
     duplicates: list[tuple[Entry, Entry]] = field(default_factory=list)
+    #: Things the user should know that are not findings (printed on stderr once).
+    notes: list[str] = field(default_factory=list)
+    #: Path -> the text a YAML error left unread (the failing document and the rest).
+    unread: dict[str, str] = field(default_factory=dict)
     _index: dict[str, dict[str, Entry]] = field(default_factory=dict)
+
+    # --- git -------------------------------------------------------------------------
+
+    @cached_property
+    def repository(self) -> Any:
+        """The git repository holding the workspace, or None outside git."""
+        from coordctl.history import NotARepository, open_repository
+
+        try:
+            return open_repository(self.root)
+        except NotARepository:
+            return None
+
+    @cached_property
+    def histories(self) -> dict[tuple[str, str], Any] | None:
+        """(kind, id) -> ``DocumentHistory`` up to ``revision``; None without usable git
+        history (a note says why)."""
+        from coordctl.history import GitError
+
+        if self.repository is None:
+            self.notes.append("not a git repository: rules that need history "
+                              "(approval-stale) did not run")
+            return None
+        try:
+            return self.repository.histories(self.revision)
+        except GitError as exc:
+            self.notes.append(f"{exc}; rules that need history (approval-stale) did not run")
+            return None
 
     # --- lookups ---------------------------------------------------------------------
 
@@ -133,6 +167,16 @@ class Workspace:
         return out
 
     @cached_property
+    def unread_words(self) -> set[str]:
+        """Words of the text YAML errors left unread: the documents there may define or
+        name these ids, so rules do not report them as missing or idle (one YAML error
+        is one finding)."""
+        import re
+
+        return {word for text in self.unread.values()
+                for word in re.findall(r"[^\s\[\]{},:#'\"/|>&*!]+", text)}
+
+    @cached_property
     def salvaged_holders(self) -> set[str]:
         """Departments named as holders in plans that failed validation.
 
@@ -140,7 +184,9 @@ class Workspace:
         not also make its departments look idle.
         """
         out: set[str] = set()
-        for entry in self.broken("plan"):
+        for entry in self.entries:  # also plans whose id is missing or not text
+            if entry.kind != "plan" or entry.model is not None:
+                continue
             duties = entry.raw.get("duties") if isinstance(entry.raw, dict) else None
             for duty in duties if isinstance(duties, list) else []:
                 if not isinstance(duty, dict):
@@ -210,12 +256,69 @@ def _load_settings(raw_bytes: bytes) -> tuple[Any, Any, list[Finding]]:
     except ValidationError as exc:
         findings.extend(_finding(SETTINGS_FILE, where, "schema", text)
                         for where, text in messages(exc, Settings, raw))
-        bad = {err["loc"][0] for err in exc.errors() if err["loc"]}
-        try:  # keep what is valid, so the rules still see the time zone and policy
-            return Settings.model_validate({k: v for k, v in raw.items() if k not in bad}), \
-                raw, findings
-        except ValidationError:
-            return fallback, raw, findings
+        return _salvaged_settings(raw, exc) or fallback, raw, findings
+
+
+#: Stand-ins for required settings whose value is bad, so that the others still apply.
+_REQUIRED_FALLBACK = {"name": "", "timezone": "UTC"}
+_DROPPED = object()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _drop(data: Any, loc: tuple[Any, ...]) -> None:
+    """Mark the value at ``loc`` (or the deepest container on the way) as dropped."""
+    node = data
+    for depth, part in enumerate(loc):
+        inside = (isinstance(node, dict) and part in node) or \
+            (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node))
+        if not inside:
+            loc = loc[:depth]
+            break
+        if depth < len(loc) - 1:
+            node = node[part]
+    if not loc:
+        return
+    node = data
+    for part in loc[:-1]:
+        node = node[part]
+    node[loc[-1]] = _DROPPED
+
+
+def _without_dropped(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_dropped(v) for k, v in value.items() if v is not _DROPPED}
+    if isinstance(value, list):
+        return [_without_dropped(v) for v in value if v is not _DROPPED]
+    return value
+
+
+def _salvaged_settings(raw: dict, error: Any) -> Any:
+    """The settings without each value that failed validation (its default applies), so
+    one bad setting does not switch off the others; None when nothing can be kept."""
+    from pydantic import ValidationError
+
+    from coordctl.model import Settings
+
+    data = _plain(raw)
+    for _ in range(5):
+        for item in error.errors():
+            loc = tuple(item["loc"])
+            _drop(data, loc[:-1] if item["type"] == "missing" else loc)
+        data = _without_dropped(data)
+        for key, value in _REQUIRED_FALLBACK.items():
+            data.setdefault(key, value)
+        try:
+            return Settings.model_validate(data)
+        except ValidationError as exc:
+            error = exc
+    return None
 
 
 def _settings_findings(settings: Any, raw: Any) -> Iterator[Finding]:
@@ -232,7 +335,7 @@ def _settings_findings(settings: Any, raw: Any) -> Iterator[Finding]:
 def _schedule_findings(entry: Entry, tz: ZoneInfo) -> Iterator[Finding]:
     """Schedule facts that need the time zone: the start is an occurrence of its rule,
     and every skipped date is a date the rule would meet."""
-    from coordctl.schedule import build_rule, first_occurrence
+    from coordctl.schedule import build_rule, expand, first_occurrence
 
     sched = entry.model.schedule
     if not sched.repeat:
@@ -245,17 +348,32 @@ def _schedule_findings(entry: Entry, tz: ZoneInfo) -> Iterator[Finding]:
     rule = build_rule(sched.repeat, sched.start, tz)
     first = first_occurrence(rule)
     if first != sched.start:
-        shown = f"{first:%Y-%m-%dT%H:%M}" if first else "never"
+        shown = f"{first:%Y-%m-%dT%H:%M}" if first else "not within ten years of it"
         yield _finding(entry.path, entry.at("schedule", "start"), "schema",
                        f"schedule.start {sched.start:%Y-%m-%dT%H:%M} is not an occurrence of "
                        f"its repeat rule {sched.repeat} (the first is {shown}); calendar "
                        "clients disagree on such events: start on an occurrence")
     for index, day in enumerate(sched.except_):
         moment = dt.datetime.combine(day, sched.start.time())
-        if moment < sched.start or rule.after(moment, inc=True) != moment:
+        # expand() is bounded; rule.after() would walk every occurrence up to the day
+        day_start = dt.datetime.combine(day, dt.time())
+        if moment < sched.start or not any(expand(
+                sched.start, sched.duration.as_timedelta(), sched.repeat, (), tz, day_start,
+                day_start + dt.timedelta(days=1), limit=1)):
             yield _finding(entry.path, entry.at("schedule", "except", index), "schema",
                            f"schedule.except: {day} is not a date the rule "
                            f"{sched.repeat} meets; nothing is skipped")
+
+
+def _unread_text(data: bytes, parsed: yamlsrc.YamlFile) -> str:
+    """The text of a file from the document where reading stopped to its end."""
+    lines = data.decode("utf-8", "replace").splitlines()
+    if not parsed.documents:
+        return "\n".join(lines)
+    after = parsed.documents[-1].line  # the next document starts at a later '---'
+    begin = next((i for i in range(after, len(lines)) if lines[i].startswith("---")),
+                 max(parsed.problems[-1].line - 1, after))
+    return "\n".join(lines[begin:])
 
 
 def load(root: Path, today: dt.date | None = None, source: Any = None) -> Workspace:
@@ -273,10 +391,14 @@ def load(root: Path, today: dt.date | None = None, source: Any = None) -> Worksp
         findings.extend(_settings_findings(settings, settings_raw))
         ws = Workspace(root=root, settings=settings, settings_raw=settings_raw, entries=[],
                        findings=findings, today=today or dt.date.today(),
-                       label=getattr(source, "label", "working tree"))
+                       label=getattr(source, "label", "working tree"),
+                       revision=getattr(source, "revision", "HEAD"))
         tz = ws.tz
         for path in source.files():
-            parsed = yamlsrc.load_bytes(source.read(path))
+            data_bytes = source.read(path)
+            parsed = yamlsrc.load_bytes(data_bytes)
+            if parsed.stopped:
+                ws.unread[path] = _unread_text(data_bytes, parsed)
             findings.extend(_finding(path, (p.line, p.column), "yaml-syntax", p.message)
                             for p in parsed.problems)
             if not parsed.documents and not parsed.problems:
@@ -308,10 +430,12 @@ def load(root: Path, today: dt.date | None = None, source: Any = None) -> Worksp
                                              "the document has no 'kind': add kind: "
                                              + " | ".join(KINDS)))
                     continue
-                if kind not in MODELS:
+                if not isinstance(kind, str) or kind not in MODELS:
+                    shown = f"'{kind}'" if isinstance(kind, (str, int, float)) else \
+                        ("a list" if isinstance(kind, list) else "a mapping")
                     findings.append(_finding(
                         path, entry.at("kind"), "schema",
-                        f"unknown kind '{kind}'{did_you_mean(kind, KINDS)}: "
+                        f"unknown kind {shown}{did_you_mean(kind, KINDS)}: "
                         f"use one of {', '.join(KINDS)}"))
                     continue
                 model_cls = MODELS[kind]
@@ -333,7 +457,12 @@ def load(root: Path, today: dt.date | None = None, source: Any = None) -> Worksp
 
 
 def open_workspace(directory: Path | None = None, explicit: bool = False,
-                   today: dt.date | None = None) -> Workspace:
-    """Find the workspace from ``directory`` (or the current one) and load it."""
+                   today: dt.date | None = None, rev: str | None = None) -> Workspace:
+    """Find the workspace from ``directory`` (or the current one) and load it, from the
+    working tree or, with ``rev``, from that git revision (without a checkout)."""
     root = find_root(directory or Path.cwd(), explicit=explicit)
-    return load(root, today=today)
+    if rev is None:
+        return load(root, today=today)
+    from coordctl.history import open_repository
+
+    return load(root, today=today, source=open_repository(root).source(rev))

@@ -76,6 +76,8 @@ class YamlFile:
 
     documents: list[Document] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    #: True when a problem stopped the reading: the text after ``documents`` is unread.
+    stopped: bool = False
 
 
 class _Loader(yaml.CSafeLoader):
@@ -84,6 +86,7 @@ class _Loader(yaml.CSafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.duplicates: list[Problem] = []
+        self.text = stream
 
 
 class _TooLarge(yaml.YAMLError):
@@ -96,7 +99,15 @@ def _size_of(value: Any) -> int:
     return value.size if isinstance(value, (Mapping, Sequence)) else 1
 
 
+def _wrong_node(node: yaml.Node, expected: str) -> yaml.YAMLError:
+    """The problem of a tag that does not fit its node (``!!map text``)."""
+    return yaml.constructor.ConstructorError(
+        None, None, f"the tag {node.tag} needs {expected} here", node.start_mark)
+
+
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Mapping:
+    if not isinstance(node, yaml.MappingNode):
+        raise _wrong_node(node, "a mapping")
     own_pairs = node.value
     merged_pairs: list = []
     if any(key.tag == "tag:yaml.org,2002:merge" for key, _ in own_pairs):
@@ -139,6 +150,8 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Mapping:
 
 
 def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> Sequence:
+    if not isinstance(node, yaml.SequenceNode):
+        raise _wrong_node(node, "a list")
     seq = Sequence()
     seq.line = node.start_mark.line + 1
     seq.column = node.start_mark.column + 1
@@ -182,6 +195,32 @@ for _tag in ("tag:yaml.org,2002:set", "tag:yaml.org,2002:omap",
 _Loader.add_constructor(None, _unknown_tag)
 
 
+def _checked(name: str, construct: Any) -> Any:
+    """A scalar constructor that reports a bad value at its node (``!!bool maybe``)."""
+
+    def checked(loader: _Loader, node: yaml.Node) -> Any:
+        try:
+            return construct(loader, node)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError, OverflowError):
+            value = getattr(node, "value", "")
+            shown = f"'{value}'" if isinstance(value, str) and len(value) <= 40 and \
+                "\n" not in value else "the value"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{shown} is not {name} (tag {node.tag})",
+                node.start_mark) from None
+
+    return checked
+
+
+# Plain scalars only get these tags when they match; an explicit tag can force any text.
+for _tag, _name in (("bool", "true or false"), ("int", "a whole number"),
+                    ("float", "a number"), ("null", "null")):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _checked(
+        _name, _Loader.yaml_constructors[f"tag:yaml.org,2002:{_tag}"]))
+
+
 def decode(data: bytes) -> tuple[str | None, Problem | None]:
     """Decode file bytes as UTF-8 (a BOM is allowed) or say where and why it is not."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE,
@@ -199,7 +238,15 @@ def decode(data: bytes) -> tuple[str | None, Problem | None]:
             f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8")
 
 
-def _problem_from(exc: Exception) -> Problem:
+def _problem_from(exc: Exception, text: str = "") -> Problem:
+    if isinstance(exc, yaml.reader.ReaderError):
+        # libyaml counts the position in UTF-8 bytes
+        before = text.encode("utf-8")[:exc.position].decode("utf-8", "replace")
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        message = (f"the control character U+{code:04X} is not allowed in YAML; remove it"
+                   if code else "the file holds NUL characters: it is UTF-16 without a "
+                   "byte order mark, or not text at all; save it as UTF-8")
+        return Problem(before.count("\n") + 1, len(before) - before.rfind("\n"), message)
     if isinstance(exc, _TooLarge):
         return Problem(exc.line, exc.column,
                        f"the document expands to more than {MAX_EXPANDED_NODES:,} values "
@@ -217,12 +264,26 @@ def _problem_from(exc: Exception) -> Problem:
     return Problem(1, 1, str(exc) or type(exc).__name__)
 
 
+def _empty_document_line(text: str, line: int) -> int:
+    """The 0-based line of the ``---`` that opens an empty document whose (empty) node
+    libyaml places at the next token, on ``line``: past the end of the file, or on the
+    next document's ``---``."""
+    lines = text.splitlines()
+    for number in range(min(line - 1, len(lines) - 1), -1, -1):
+        if lines[number].startswith("---"):
+            return number
+    return max(0, min(line, len(lines) - 1))
+
+
 def _documents(loader: _Loader) -> Iterator[Document]:
     index = 0
     while loader.check_node():
         node = loader.get_node()
         data = loader.construct_document(node)
-        yield Document(data, node.start_mark.line + 1, node.start_mark.column + 1, index)
+        line, column = node.start_mark.line, node.start_mark.column
+        if data is None and isinstance(node, yaml.ScalarNode) and not node.value:
+            line, column = _empty_document_line(loader.text, line), 0
+        yield Document(data, line + 1, column + 1, index)
         index += 1
 
 
@@ -236,7 +297,13 @@ def load_text(text: str) -> YamlFile:
         for document in _documents(loader):
             result.documents.append(document)
     except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as exc:
-        result.problems.append(_problem_from(exc))
+        problem = _problem_from(exc, text)
+        lines = text.split("\n")
+        line = lines[problem.line - 1] if 0 < problem.line <= len(lines) else ""
+        if line[problem.column - 1:problem.column] == "\t" and "tabs" not in problem.message:
+            problem.message += ": a tab here; YAML indents with spaces, never tabs"
+        result.problems.append(problem)
+        result.stopped = True
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -249,5 +316,5 @@ def load_bytes(data: bytes) -> YamlFile:
     """Decode and read a file's bytes."""
     text, problem = decode(data)
     if problem is not None:
-        return YamlFile(problems=[problem])
+        return YamlFile(problems=[problem], stopped=True)
     return load_text(text)
