@@ -256,10 +256,14 @@ def highlights(old: Workspace, new: Workspace, locale: str = "en") -> list[Highl
             if was == now:
                 continue
             fmt = "%Y-%m-%d %H:%M"
+            event = news[ident]
+            # Who is expected there: a meeting's convenor and members, a drill's participants.
+            expected = [event.convenor, *event.members] if kind == "meeting" else \
+                new.drill_participants(event)
             out.append(Highlight("moved", words["moved"].format(
                 kind=words[kind], id=ident, old=was.strftime(fmt) if was else words["none"],
                 new=now.strftime(fmt) if now else words["none"]),
-                list(getattr(news[ident], "members", []) or [])))
+                list(dict.fromkeys(expected))))
     for ident in sorted(set(old.plans) & set(new.plans)):
         old_phases = {p.id: p for p in old.plans[ident].phases}
         for phase in new.plans[ident].phases:

@@ -10,6 +10,7 @@ messages; nothing here touches the working tree, the index or refs.
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -22,6 +23,10 @@ from coordctl.findings import SETTINGS_FILE
 from coordctl.source import PLANS_DIR, YAML_SUFFIXES, TreeSource
 
 _NULL_SHA = "0" * 40
+#: Words in git's messages that mean an object cannot be read.
+_CORRUPT_SIGNS = ("could not read", "unable to read", "bad object", "corrupt",
+                  "missing blob", "missing tree", "invalid object")
+_NO_GIT = "git is not installed (or not on PATH), so the history cannot be read"
 
 
 class GitError(CoordctlError):
@@ -30,6 +35,10 @@ class GitError(CoordctlError):
 
 class NotARepository(GitError):
     """The workspace is not inside a git repository."""
+
+
+class GitNotFound(GitError):
+    """The git program went missing after GitPython was imported."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,13 @@ class DocumentHistory:
                    if changed is not None and any(f.startswith(prefixes) for f in changed))
 
 
+def _loaded(path: str) -> bool:
+    """True when the workspace loads the file at ``path`` (as ``DirectorySource`` does):
+    YAML, under ``plans/``, no hidden folder or file on the way."""
+    return path.startswith(f"{PLANS_DIR}/") and path.endswith(YAML_SUFFIXES) and \
+        not any(part.startswith(".") for part in path.split("/"))
+
+
 def _plain_documents(data: bytes) -> dict[tuple[str, str], Any]:
     """(kind, id) -> plain data of every document in one blob; unreadable blobs give {}."""
     from coordctl import yamlsrc
@@ -105,14 +121,16 @@ class Repository:
     """The git repository holding a workspace (which may be a sub-folder of it)."""
 
     def __init__(self, workspace_root: Path) -> None:
-        import git
-
+        try:
+            import git
+        except ImportError:  # GitPython found no git program when it was imported
+            raise NotARepository(_NO_GIT) from None
         try:
             self._repo = git.Repo(workspace_root, search_parent_directories=True)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
             raise NotARepository(f"{workspace_root} is not in a git repository") from None
-        except git.GitCommandNotFound:  # pragma: no cover - git is installed in CI
-            raise GitError("git is not installed") from None
+        except git.GitCommandNotFound:
+            raise NotARepository(_NO_GIT) from None
         if self._repo.bare or self._repo.working_tree_dir is None:
             raise GitError(f"{workspace_root} is in a bare repository")
         top = Path(self._repo.working_tree_dir).resolve()
@@ -135,11 +153,17 @@ class Repository:
                 return self._repo.git.execute(["git", *args], istream=handle,
                                               stdout_as_string=False,
                                               strip_newline_in_stdout=False)
+        except git.GitCommandNotFound:  # git went missing after GitPython was imported
+            raise GitNotFound(_NO_GIT) from None
         except git.GitCommandError as exc:
             message = (exc.stderr or "").strip().splitlines()
             detail = next((m.strip().removeprefix("stderr: '").removeprefix("fatal: ")
                            for m in message if m.strip()), str(exc.status))
-            raise GitError(f"git {args[0]} failed: {detail.rstrip(chr(39))}") from None
+            detail = detail.rstrip(chr(39))
+            if any(sign in detail.lower() for sign in _CORRUPT_SIGNS):
+                raise GitError(f"git {args[0]} failed: {detail}: the repository is corrupt "
+                               "(git fsck tells more)") from None
+            raise GitError(f"git {args[0]} failed: {detail}") from None
 
     def resolve(self, rev: str) -> str:
         """The full commit id of ``rev``; a clear error when there is none."""
@@ -148,6 +172,8 @@ class Repository:
         try:
             out = self._git("rev-parse", "--verify", "--quiet", "--end-of-options",
                             f"{rev}^{{commit}}")
+        except GitNotFound:
+            raise
         except GitError:
             out = b""
         sha = out.decode().strip()
@@ -158,10 +184,23 @@ class Repository:
                            "(git log --oneline lists them)")
         return sha
 
+    def commit_date(self, sha: str) -> dt.datetime:
+        """When ``sha`` was committed."""
+        out = self._git("show", "-s", "--format=%cI", sha)
+        return dt.datetime.fromisoformat(out.decode().strip())
+
+    def last_commit_before(self, moment: dt.datetime, rev: str = "HEAD") -> str | None:
+        """The newest commit up to ``rev`` committed before ``moment`` (aware), or None."""
+        stamp = moment.strftime("%Y-%m-%d %H:%M:%S %z")
+        out = self._git("rev-list", "-1", f"--before={stamp}", self.resolve(rev), "--")
+        return out.decode().strip() or None
+
     def has_commits(self) -> bool:
         try:
             self._git("rev-parse", "--verify", "--quiet", "HEAD")
             return True
+        except GitNotFound:
+            raise
         except GitError:
             return False
 
@@ -196,17 +235,21 @@ class Repository:
         listing = self._git("ls-tree", "-r", "-z", "--full-tree", sha, "--",
                             f"{self.prefix}{SETTINGS_FILE}", f"{self.prefix}{PLANS_DIR}")
         blobs: dict[str, str] = {}
+        links: dict[str, str] = {}
         for item in listing.split(b"\0"):
             if not item:
                 continue
             meta, _, path_bytes = item.partition(b"\t")
             mode, kind, blob = meta.decode().split()
             path = path_bytes.decode("utf-8", "surrogateescape")[len(self.prefix):]
-            if kind != "blob" or mode == "120000":  # links are not followed
+            if kind != "blob" or not (path == SETTINGS_FILE or _loaded(path)):
                 continue
-            if path == SETTINGS_FILE or (path.endswith(YAML_SUFFIXES) and not any(
-                    part.startswith(".") for part in path.split("/"))):
+            if mode == "120000":
+                links[path] = blob
+            else:
                 blobs[path] = blob
+        if links:
+            blobs.update(self._follow_links(sha, links))
         if SETTINGS_FILE not in blobs:
             raise GitError(f"there is no {self.prefix}{SETTINGS_FILE} at {rev}")
         contents = self.cat_files(blobs.values())
@@ -215,6 +258,46 @@ class Repository:
         return TreeSource(settings, dict(sorted(files.items())), label=rev,
                           blob_ids={p: b for p, b in blobs.items() if p != SETTINGS_FILE},
                           revision=sha)
+
+    def _follow_links(self, sha: str, links: dict[str, str]) -> dict[str, str]:
+        """The blob each symbolic link (workspace path -> link blob) leads to, followed
+        as the working tree of ``sha`` would be read (``DirectorySource``): a file under
+        ``plans/`` only when its link stays inside the workspace, the settings file
+        wherever in the repository it leads. A link to nothing is an error there too."""
+        tree: dict[str, tuple[str, str]] = {}
+        for item in self._git("ls-tree", "-r", "-z", "--full-tree", sha).split(b"\0"):
+            if item:
+                meta, _, name = item.partition(b"\t")
+                mode, _, blob = meta.decode().split()
+                tree[name.decode("utf-8", "surrogateescape")] = (mode, blob)
+        texts = self.cat_files(blob for mode, blob in tree.values() if mode == "120000")
+        top = self.top.as_posix().rstrip("/") + "/"
+        followed: dict[str, str] = {}
+        for path, blob in links.items():
+            here: str | None = self.prefix + path
+            mode = "120000"
+            for _ in range(40):
+                text = texts[blob].decode("utf-8", "surrogateescape")
+                if text.startswith("/"):  # absolute: inside this repository, or nowhere
+                    here = text[len(top):] if text.startswith(top) else None
+                else:
+                    here = posixpath.normpath(posixpath.join(posixpath.dirname(here), text))
+                    here = None if here == ".." or here.startswith("../") else here
+                if here is None:
+                    break
+                mode, blob = tree.get(here, ("", ""))
+                if mode != "120000":
+                    break
+            else:
+                raise CoordctlError(f"cannot read {path}: Too many levels of symbolic links")
+            if here is None or (path != SETTINGS_FILE and not here.startswith(self.prefix)):
+                continue  # leads outside: not read
+            if not mode:
+                if any(name.startswith(here + "/") for name in tree):
+                    continue  # a folder: not a file to read
+                raise CoordctlError(f"{path} does not exist")
+            followed[path] = blob
+        return followed
 
     # --- history ---------------------------------------------------------------------
 
@@ -259,13 +342,14 @@ class Repository:
 
         self._require_full_history()
         commits = list(self._commits(rev))
-        shas = {s for c in commits for ch in c.changes for s in (ch.old_sha, ch.new_sha)}
+        shas = {s for c in commits for ch in c.changes
+                for s, p in ((ch.old_sha, ch.old_path), (ch.new_sha, ch.new_path)) if _loaded(p)}
         needle = only.encode() if only else None
         blobs = self.cat_files(shas)
         parsed: dict[str, dict[tuple[str, str], Any]] = {}
 
         def documents(sha: str, path: str) -> dict[tuple[str, str], Any]:
-            if sha == _NULL_SHA or not path.endswith(YAML_SUFFIXES):
+            if sha == _NULL_SHA or not _loaded(path):
                 return {}
             if sha not in parsed:
                 data = blobs.get(sha, b"")
@@ -301,12 +385,13 @@ class Repository:
         key = (kind, ident)
         commits = list(self._commits(rev))
         needle = ident.encode()
-        shas = {s for c in commits for ch in c.changes for s in (ch.old_sha, ch.new_sha)}
+        shas = {s for c in commits for ch in c.changes
+                for s, p in ((ch.old_sha, ch.old_path), (ch.new_sha, ch.new_path)) if _loaded(p)}
         blobs = self.cat_files(shas)
         parsed: dict[str, Any] = {}
 
         def find(sha: str, path: str) -> Any:
-            if sha == _NULL_SHA or not path.endswith(YAML_SUFFIXES):
+            if sha == _NULL_SHA or not _loaded(path):
                 return None
             if sha not in parsed:
                 data = blobs.get(sha, b"")
