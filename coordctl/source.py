@@ -49,35 +49,50 @@ class DirectorySource:
     def files(self) -> list[str]:
         """Every ``*.yaml``/``*.yml`` under ``plans/``, sorted; hidden entries and links
         leading outside the workspace are skipped."""
-        plans = self.root / PLANS_DIR
-        if not plans.is_dir():
+        plans = os.path.join(self.root, PLANS_DIR)
+        if not os.path.isdir(plans):
             return []
-        found: list[str] = []
         root_real = os.path.realpath(self.root)
+        found: list[str] = []
 
-        def refuse(error: OSError) -> None:
-            raise CoordctlError(f"cannot read {error.filename}: {error.strerror}")
+        def inside(path: str) -> bool:
+            target = os.path.realpath(path)
+            return os.path.commonpath([root_real, target]) == root_real
 
-        for folder, dirs, names in os.walk(plans, onerror=refuse, followlinks=False):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in names:
-                if name.startswith(".") or not name.endswith(YAML_SUFFIXES):
+        def walk(folder: str, relative: str) -> None:
+            try:
+                entries = list(os.scandir(folder))
+            except OSError as error:
+                raise CoordctlError(f"cannot read {error.filename}: {error.strerror}") \
+                    from None
+            for entry in entries:
+                name = entry.name
+                if name.startswith("."):
                     continue
-                full = os.path.join(folder, name)
-                if os.path.islink(full):
-                    target = os.path.realpath(full)
-                    if os.path.commonpath([root_real, target]) != root_real:
-                        continue
-                found.append(Path(full).relative_to(self.root).as_posix())
+                link = entry.is_symlink()
+                if link and not inside(entry.path):
+                    continue
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:  # a link loop: reading it reports the problem
+                    is_dir = False
+                if is_dir:
+                    if not link:  # linked folders are not followed (no loops)
+                        walk(entry.path, f"{relative}/{name}")
+                elif name.endswith(YAML_SUFFIXES):
+                    found.append(f"{relative}/{name}")
+
+        walk(plans, PLANS_DIR)
         return sorted(found)
 
     def read(self, path: str) -> bytes:
-        return self._read(self.root / path, path)
+        return self._read(os.path.join(self.root, path), path)
 
     @staticmethod
-    def _read(full: Path, shown: str) -> bytes:
+    def _read(full: Path | str, shown: str) -> bytes:
         try:
-            return full.read_bytes()
+            with open(full, "rb") as handle:
+                return handle.read()
         except FileNotFoundError:
             raise CoordctlError(f"{shown} does not exist") from None
         except IsADirectoryError:

@@ -95,6 +95,11 @@ class _TooLarge(yaml.YAMLError):
         self.line, self.column = line, column
 
 
+_ScalarNode = yaml.ScalarNode
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
 def _size_of(value: Any) -> int:
     return value.size if isinstance(value, (Mapping, Sequence)) else 1
 
@@ -110,8 +115,8 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Mapping:
         raise _wrong_node(node, "a mapping")
     own_pairs = node.value
     merged_pairs: list = []
-    if any(key.tag == "tag:yaml.org,2002:merge" for key, _ in own_pairs):
-        own_pairs = [(k, v) for k, v in node.value if k.tag != "tag:yaml.org,2002:merge"]
+    if _MERGE in {key.tag for key, _ in own_pairs}:
+        own_pairs = [(k, v) for k, v in node.value if k.tag != _MERGE]
         loader.flatten_mapping(node)
         merged_pairs = node.value[: len(node.value) - len(own_pairs)]
     mapping = Mapping()
@@ -122,7 +127,9 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Mapping:
     construct = loader.construct_object
     for merged, pairs in ((True, merged_pairs), (False, own_pairs)):
         for key_node, value_node in pairs:
-            key = construct(key_node, deep=True)
+            # Plain text is most of a document: take it straight from the node.
+            key = key_node.value if key_node.__class__ is _ScalarNode and \
+                key_node.tag == _STR else construct(key_node, deep=True)
             try:
                 hash(key)
             except TypeError:
@@ -136,8 +143,12 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Mapping:
                     f"duplicate key '{key}' (first at line {marks[key][0]}); "
                     "YAML keeps only one of them: remove or merge the other"))
                 continue
-            value = construct(value_node, deep=True)
-            size += _size_of(value)
+            if value_node.__class__ is _ScalarNode and value_node.tag == _STR:
+                value = value_node.value
+                size += 1
+            else:
+                value = construct(value_node, deep=True)
+                size += _size_of(value)
             mapping[key] = value
             # Keys that come from a merge (<<) get line 0 so an own key may override them.
             marks[key] = (0 if merged else km.line + 1, km.column + 1,
@@ -159,8 +170,12 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> Sequence:
     size = 1
     construct = loader.construct_object
     for item in node.value:
-        value = construct(item, deep=True)
-        size += _size_of(value)
+        if item.__class__ is _ScalarNode and item.tag == _STR:
+            value = item.value
+            size += 1
+        else:
+            value = construct(item, deep=True)
+            size += _size_of(value)
         seq.append(value)
         marks.append((item.start_mark.line + 1, item.start_mark.column + 1))
     if size > MAX_EXPANDED_NODES:
