@@ -10,6 +10,7 @@ compiled as a template.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,6 +57,7 @@ def environment(workspace_root: Path | None) -> jinja2.Environment:
     )
     env.filters["localize"] = localize
     env.filters["duration"] = duration_in_words
+    env.filters["markdown"] = markdown_html
     return env
 
 
@@ -182,3 +184,114 @@ def repeat_in_words(rule: str | None, locale: str) -> str:
     else:
         return every
     return words["on"].format(every=every, what=what)
+
+
+# --- pages ---------------------------------------------------------------------------
+
+#: Site folders of each kind: ``plans/<id>.html`` and so on.
+KIND_FOLDERS = {"department": "departments", "plan": "plans", "meeting": "meetings",
+                "drill": "drills", "action": "actions"}
+
+
+class Links:
+    """Relative URLs from one page of the built site to the others.
+
+    ``depth`` is how many folders below the site root the page is. Standalone outputs
+    (``render -o page.html``) have no ``Links``: templates then show names without links.
+    """
+
+    def __init__(self, depth: int = 0) -> None:
+        self.prefix = "../" * depth
+
+    def __bool__(self) -> bool:
+        return True
+
+    def home(self) -> str:
+        return f"{self.prefix}index.html"
+
+    def url(self, kind: str, ident: str) -> str:
+        return f"{self.prefix}{KIND_FOLDERS[kind]}/{ident}.html"
+
+    def page(self, path: str) -> str:
+        """A page or file of the site by its path from the root: ``matrix.html``."""
+        return f"{self.prefix}{path}"
+
+    def sections(self) -> list[tuple[str, str]]:
+        """(label key, URL) of the site's main sections, for the navigation bar."""
+        return [("plans", self.page("plans/index.html")),
+                ("departments", self.page("departments/index.html")),
+                ("meetings", self.page("meetings/index.html")),
+                ("drills", self.page("drills/index.html")),
+                ("actions", self.page("actions/index.html")),
+                ("matrix", self.page("matrix.html")),
+                ("check_report", self.page("check.html")),
+                ("calendars", self.page("calendar/index.html"))]
+
+
+@dataclass
+class PageRevision:
+    """The commit a page was made from, as shown in its footer."""
+
+    sha: str
+    date: str
+
+    @property
+    def short(self) -> str:
+        return self.sha[:10]
+
+
+@dataclass
+class Page:
+    """What every template gets besides its document: language, labels, links."""
+
+    lang: str
+    labels: dict[str, Any]
+    title: str
+    workspace_name: str
+    audience: str = "public"
+    links: Links | None = None
+    revision: PageRevision | None = None
+
+
+def page_for(ws: Any, locale: str, title: str, audience: str = "public",
+             links: Links | None = None) -> Page:
+    """The ``Page`` of an output of ``ws``; its revision is the commit the workspace was
+    read from (HEAD for the working tree) when it is in git."""
+    return Page(lang=locale, labels=labels(locale), title=title,
+                workspace_name=localize(ws.settings.name, locale), audience=audience,
+                links=links, revision=workspace_revision(ws))
+
+
+def workspace_revision(ws: Any) -> PageRevision | None:
+    """The commit the workspace was read from (HEAD for the working tree), if in git."""
+    repo = ws.repository
+    if repo is None:
+        return None
+    from coordctl.errors import CoordctlError
+
+    try:
+        sha = repo.resolve(ws.revision)
+        when = repo.commit_date(sha)
+    except CoordctlError:
+        return None
+    return PageRevision(sha, when.date().isoformat())
+
+
+# --- Markdown --------------------------------------------------------------------------
+
+@cache
+def _markdown_parser() -> Any:
+    from markdown_it import MarkdownIt
+
+    # CommonMark with raw HTML off; markdown-it's validateLink drops javascript:,
+    # vbscript:, file: and data: (except images) links, which then show as text.
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+
+def markdown_html(text: Any, locale: str) -> Any:
+    """Localised Markdown text as safe HTML (a ``Markup``): raw HTML is escaped, unsafe
+    link schemes dropped."""
+    from markupsafe import Markup
+
+    source = localize(text, locale) if text is not None else ""
+    return Markup(_markdown_parser().render(source))
