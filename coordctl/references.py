@@ -33,61 +33,64 @@ class Reference:
         return self.entry.at(*self.loc)
 
 
-def _references(entry: Entry) -> Iterator[Reference]:
+#: (loc, kind, target, subject, role, plan, holder): a reference before it is checked.
+_Raw = tuple[tuple[Any, ...], str, str, str, str, Any, bool]
+
+
+def _references(entry: Entry) -> Iterator[_Raw]:
+    """Every reference ``entry`` makes, as plain tuples (cheap: most resolve)."""
     model, kind = entry.model, entry.kind
     subject = f"{kind} '{entry.id}'"
-
-    def dept(loc: tuple[Any, ...], value: str | None, role: str, holder: bool = False,
-             who: str = subject) -> Iterator[Reference]:
-        if value is not None:
-            yield Reference(entry, loc, "department", value, who, role, holder=holder)
-
-    def depts(name: str, values: list[str] | None, role: str) -> Iterator[Reference]:
-        for index, value in enumerate(values or []):
-            yield from dept((name, index), value, role)
-
-    if kind == "department":
-        yield from dept(("parent",), model.parent, " as parent")
-    elif kind == "plan":
-        yield from dept(("owner",), model.owner, " as owner")
-        yield from depts("departments", model.departments, " in departments")
+    if kind == "plan":
+        yield ("owner",), "department", model.owner, subject, " as owner", None, False
+        for index, value in enumerate(model.departments or ()):
+            yield (("departments", index), "department", value, subject, " in departments",
+                   None, False)
         phase_ids = {p.id for p in model.phases}
         level_ids = {lv.id for lv in model.levels}
         for i, duty in enumerate(model.duties):
             who = f"duty '{duty.id}'"
-            yield from dept(("duties", i, "accountable"), duty.accountable, "", True, who)
+            yield ("duties", i, "accountable"), "department", duty.accountable, who, "", \
+                None, True
             for field in _DEPT_LISTS:
-                for j, value in enumerate(getattr(duty, field) or []):
-                    yield from dept(("duties", i, field, j), value, "",
-                                    field == "responsible", who)
-            yield Reference(entry, ("duties", i, "phase"), "phase", duty.phase, who,
-                            plan=model.id, holder=duty.phase in phase_ids)
-            for j, level in enumerate(duty.levels or []):
-                yield Reference(entry, ("duties", i, "levels", j), "level", level, who,
-                                plan=model.id, holder=level in level_ids)
+                for j, value in enumerate(getattr(duty, field) or ()):
+                    yield (("duties", i, field, j), "department", value, who, "", None,
+                           field == "responsible")
+            yield (("duties", i, "phase"), "phase", duty.phase, who, "", model.id,
+                   duty.phase in phase_ids)
+            for j, level in enumerate(duty.levels or ()):
+                yield (("duties", i, "levels", j), "level", level, who, "", model.id,
+                       level in level_ids)
+    elif kind == "department":
+        if model.parent is not None:
+            yield ("parent",), "department", model.parent, subject, " as parent", None, False
     elif kind == "meeting":
-        yield from dept(("convenor",), model.convenor, " as convenor")
-        yield from depts("members", model.members, " as a member")
+        yield ("convenor",), "department", model.convenor, subject, " as convenor", None, \
+            False
+        for index, value in enumerate(model.members):
+            yield ("members", index), "department", value, subject, " as a member", None, \
+                False
         for i, item in enumerate(model.agenda):
-            yield from dept(("agenda", i, "presenter"), item.presenter, " as presenter")
+            if item.presenter is not None:
+                yield (("agenda", i, "presenter"), "department", item.presenter, subject,
+                       " as presenter", None, False)
     elif kind == "drill":
-        yield Reference(entry, ("plan",), "plan", model.plan, subject, " as its plan")
-        yield from depts("participants", model.participants, " as a participant")
+        yield ("plan",), "plan", model.plan, subject, " as its plan", None, False
+        for index, value in enumerate(model.participants or ()):
+            yield (("participants", index), "department", value, subject,
+                   " as a participant", None, False)
     elif kind == "action":
-        yield from dept(("owner",), model.owner, " as owner")
+        yield ("owner",), "department", model.owner, subject, " as owner", None, False
         if model.source_ref:
             source_kind, source_id = model.source_ref
-            yield Reference(entry, ("source",), source_kind, source_id, subject, " as source")
+            yield ("source",), source_kind, source_id, subject, " as source", None, False
 
 
 def references(ws: Workspace) -> list[Reference]:
     """Every reference made by a valid document, in file order."""
-    cached = ws.__dict__.get("_references")
-    if cached is None:
-        cached = [ref for kind in ("department", "plan", "meeting", "drill", "action")
-                  for entry in ws.valid(kind) for ref in _references(entry)]
-        ws.__dict__["_references"] = cached
-    return cached
+    return [Reference(entry, *raw) for kind in ("department", "plan", "meeting", "drill",
+                                                 "action")
+            for entry in ws.valid(kind) for raw in _references(entry)]
 
 
 def resolves(ws: Workspace, ref: Reference) -> bool:
@@ -100,6 +103,24 @@ def resolves(ws: Workspace, ref: Reference) -> bool:
         plan = ws.plans.get(ref.plan)
         return plan is None or plan.level(ref.target) is not None
     return ws.exists(ref.kind, ref.target) or ref.target in ws.unread_words
+
+
+def _unresolved_references(ws: Workspace) -> Iterator[Reference]:
+    """References that name nothing, in file order; resolved ones cost a set lookup."""
+    known = {kind: set(ws.ids(kind)) for kind in
+             ("department", "plan", "meeting", "drill", "action")}
+    for kind in ("department", "plan", "meeting", "drill", "action"):
+        for entry in ws.valid(kind):
+            for raw in _references(entry):
+                target_kind, target = raw[1], raw[2]
+                if target_kind in ("phase", "level"):
+                    if raw[6]:  # the plan has it
+                        continue
+                elif target in known[target_kind]:
+                    continue
+                ref = Reference(entry, *raw)
+                if not resolves(ws, ref):
+                    yield ref
 
 
 def candidates(ws: Workspace, ref: Reference) -> list[str]:
@@ -120,15 +141,14 @@ def unresolved(ws: Workspace) -> list[tuple[Reference, str | None]]:
         import difflib
 
         cached = []
-        for ref in references(ws):
-            if not resolves(ws, ref):
-                choices = candidates(ws, ref)
-                close = difflib.get_close_matches(ref.target, choices, n=1, cutoff=0.6)
-                if not close:
-                    lowered = {c.lower(): c for c in choices}
-                    close = [lowered[ref.target.lower()]] if ref.target.lower() in lowered \
-                        else []
-                cached.append((ref, close[0] if close else None))
+        for ref in _unresolved_references(ws):
+            choices = candidates(ws, ref)
+            close = difflib.get_close_matches(ref.target, choices, n=1, cutoff=0.6)
+            if not close:
+                lowered = {c.lower(): c for c in choices}
+                close = [lowered[ref.target.lower()]] if ref.target.lower() in lowered \
+                    else []
+            cached.append((ref, close[0] if close else None))
         ws.__dict__["_unresolved"] = cached
     return cached
 

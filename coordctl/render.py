@@ -285,7 +285,9 @@ def _markdown_parser() -> Any:
 
     # CommonMark with raw HTML off; markdown-it's validateLink drops javascript:,
     # vbscript:, file: and data: (except images) links, which then show as text.
-    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    # Images are off too: a page must not load anything from elsewhere.
+    return MarkdownIt("commonmark", {"html": False, "linkify": False,
+                                     "typographer": False}).disable("image")
 
 
 def markdown_html(text: Any, locale: str) -> Any:

@@ -29,17 +29,23 @@ def check(ws: Workspace) -> Iterator[Finding]:
     ranges = ws.settings.calendar.blackout
     if not ranges:
         return
+    begin = dt.datetime.combine(min(span.first for span in ranges), dt.time())
+    finish = dt.datetime.combine(max(span.last for span in ranges) + dt.timedelta(days=1),
+                                 dt.time())
     for kind in ("meeting", "drill"):
         for entry in ws.valid(kind):
             event = entry.model
             if kind == "drill" and event.status == "cancelled":
                 continue
             days: set[dt.date] = set()
-            for span in ranges:
-                begin = dt.datetime.combine(span.first, dt.time())
-                finish = dt.datetime.combine(span.last + dt.timedelta(days=1), dt.time())
-                days.update(o.start.date() for o in ws.occurrences(event.schedule, begin,
-                                                                   finish, limit=400))
+            schedule = event.schedule
+            if not schedule.repeat:  # one date: no expansion needed
+                day = schedule.start.date()
+                if day not in schedule.except_ and any(day in span for span in ranges):
+                    days.add(day)
+            else:  # one expansion over the whole blackout period, then the ranges
+                dates = [o.start.date() for o in ws.occurrences(schedule, begin, finish)]
+                days.update(day for day in dates if any(day in span for span in ranges))
             if days:
                 shown = ", ".join(str(d) for d in sorted(days))
                 advice = ("skip them in schedule.except or move it" if event.schedule.repeat
