@@ -7,6 +7,7 @@ so ``coordctl --help`` stays fast.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,8 +37,12 @@ class Options:
         from coordctl.workspace import open_workspace
 
         directory = Path(self.directory) if self.directory else None
-        return open_workspace(directory, explicit=directory is not None, today=self.today,
-                              rev=self.rev)
+        ws = open_workspace(directory, explicit=directory is not None, today=self.today,
+                            rev=self.rev)
+        # The loaded documents live until the process ends: keep the cyclic garbage
+        # collector from walking them again and again while rules and outputs run.
+        gc.freeze()
+        return ws
 
     def root(self) -> Path:
         """The workspace folder, without loading it."""
