@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from coordctl.errors import CoordctlError
 from coordctl.findings import Finding
@@ -56,6 +59,50 @@ def check(ws: Workspace, select: Sequence[str] = (), ignore: Sequence[str] = ())
     settings_ignore = getattr(getattr(ws.settings, "check", None), "ignore", [])
     rules = selected_rules(select, ignore, [r for r in settings_ignore if r in RULE_IDS])
     return CheckResult(run(ws, rules))
+
+
+def _head(root: Path) -> str:
+    """What the history rules depend on: the commit of HEAD (and whether it is shallow)."""
+    from coordctl.history import open_repository
+
+    try:
+        repo = open_repository(root)
+        return repo.resolve("HEAD") + (" shallow" if repo.shallow else "")
+    except CoordctlError as exc:
+        return f"no history: {exc}"
+
+
+def check_workspace(root: Path, today: dt.date, select: Sequence[str] = (),
+                    ignore: Sequence[str] = (), source: Any = None, cache: Any = None,
+                    rev: str | None = None) -> tuple[CheckResult, list[str]]:
+    """Check the workspace at ``root`` (from ``source``): the result and the notes.
+
+    With a cache, an unchanged workspace (same files, settings, --today, rule selection
+    and commit) gets its findings from the cache without parsing anything.
+    """
+    import hashlib
+
+    from coordctl.workspace import load, scan
+
+    scanned = scan(root, source)
+    key = None
+    if cache is not None:
+        text = "\0".join([cache.content_key(scanned.contents, scanned.settings),
+                          today.isoformat(), ",".join(select), ",".join(ignore),
+                          rev or "", _head(root)])
+        key = "check:" + hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+        hit = cache.result(key)
+        if hit is not None:
+            findings, notes = hit
+            return CheckResult(findings), notes
+    ws = load(root, today=today, cache=cache, scanned=scanned)
+    import gc
+
+    gc.freeze()  # the documents live until the end: the collector need not walk them
+    result = check(ws, select, ignore)
+    if key is not None:
+        cache.store(key, (result.findings, list(ws.notes)))
+    return result, list(ws.notes)
 
 
 def format_text(findings: Sequence[Finding]) -> str:

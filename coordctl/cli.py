@@ -31,6 +31,7 @@ class Options:
     locale: str | None
     audience: str
     debug: bool
+    cache: bool = True
 
     def workspace(self) -> Any:
         """Find and load the workspace (``-C DIR`` or upwards from the current folder)."""
@@ -38,7 +39,7 @@ class Options:
 
         directory = Path(self.directory) if self.directory else None
         ws = open_workspace(directory, explicit=directory is not None, today=self.today,
-                            rev=self.rev)
+                            rev=self.rev, cache=self.cache)
         # The loaded documents live until the process ends: keep the cyclic garbage
         # collector from walking them again and again while rules and outputs run.
         gc.freeze()
@@ -111,17 +112,19 @@ pass_options = click.make_pass_decorator(Options)
               help="Output language (default: the workspace's locale).")
 @click.option("--audience", type=click.Choice(["public", "internal"]), default="public",
               show_default=True, help="Internal outputs may carry contacts (names, phones).")
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Read and check every file afresh, without the cache of earlier runs.")
 @click.option("--debug", is_flag=True, help="Show the traceback of internal errors.")
 @click.version_option(__version__, prog_name="coordctl")
 @click.pass_context
 def cli(ctx: click.Context, directory: str | None, rev: str | None, today: dt.date | None,
-        locale: str | None, audience: str, debug: bool) -> None:
+        locale: str | None, audience: str, no_cache: bool, debug: bool) -> None:
     """Check, render and publish a jurisdiction's coordination work kept as YAML in git:
     departments, contingency plans and their duties, joint meetings, drills and actions.
 
     Exit codes: 0 success (warnings allowed), 1 the check found errors, 2 it could not run.
     """
-    ctx.obj = Options(directory, rev, today, locale, audience, debug)
+    ctx.obj = Options(directory, rev, today, locale, audience, debug, cache=not no_cache)
 
 
 @cli.command()
@@ -142,15 +145,18 @@ def check(options: Options, fmt: str, select: tuple[str, ...], ignore: tuple[str
     Findings are printed as PATH:LINE:COL: SEVERITY RULE: message; a summary goes to
     stderr. Exit 1 when there are errors (or warnings with --strict).
     """
-    from coordctl.check import FORMATTERS, selected_rules, summary
-    from coordctl.check import check as run_check
+    from coordctl.check import FORMATTERS, check_workspace, selected_rules, summary
     from coordctl.output import emit
+    from coordctl.workspace import open_cache, revision_source
 
     selected_rules(select, ignore)  # unknown rule ids are an error before any work
-    ws = options.workspace()
-    result = run_check(ws, select, ignore)
+    root = options.root()
+    result, notes = check_workspace(
+        root, options.today or dt.date.today(), select, ignore,
+        source=revision_source(root, options.rev),
+        cache=open_cache(root) if options.cache else None, rev=options.rev)
     emit(FORMATTERS[fmt](result.findings), output)
-    for note in ws.notes:
+    for note in notes:
         click.echo(f"coordctl: note: {note}", err=True)
     if fmt == "text":
         click.echo(summary(result), err=True)

@@ -301,11 +301,13 @@ class Repository:
 
     # --- history ---------------------------------------------------------------------
 
-    def _commits(self, rev: str) -> Iterator[_Commit]:
-        """Commits up to ``rev`` that touched ``plans/``, newest first, with raw changes."""
+    def _commits(self, rev: str, since: dt.date | None = None) -> Iterator[_Commit]:
+        """Commits up to ``rev`` that touched ``plans/``, newest first, with raw changes
+        (only those committed on or after ``since``, when given)."""
         sha = self.resolve(rev)
+        limit = [f"--since={since.isoformat()}T00:00:00"] if since else []
         out = self._git("log", "--format=%x1e%H%x1f%aI%x1f%an%x1f%ae%x1f%s", "--raw", "-z",
-                        "--no-abbrev", "-M", "--no-color", sha, "--",
+                        "--no-abbrev", "-M", "--no-color", *limit, sha, "--",
                         f"{self.prefix}{PLANS_DIR}")
         for record in out.split(b"\x1e")[1:]:
             header, _, rest = record.partition(b"\0")
@@ -334,14 +336,15 @@ class Repository:
             raise GitError("this is a shallow clone, so its history is incomplete: run "
                            "'git fetch --unshallow' first")
 
-    def histories(self, rev: str = "HEAD", only: str | None = None
-                  ) -> dict[tuple[str, str], DocumentHistory]:
+    def histories(self, rev: str = "HEAD", only: str | None = None,
+                  since: dt.date | None = None) -> dict[tuple[str, str], DocumentHistory]:
         """The history of every document up to ``rev`` (or only of documents whose text
-        contains ``only``, which makes one document's log cheap)."""
+        contains ``only``, which makes one document's log cheap; or only the commits
+        since a date, which makes recent history cheap)."""
         from coordctl.diff import field_changes
 
         self._require_full_history()
-        commits = list(self._commits(rev))
+        commits = list(self._commits(rev, since))
         shas = {s for c in commits for ch in c.changes
                 for s, p in ((ch.old_sha, ch.old_path), (ch.new_sha, ch.new_path)) if _loaded(p)}
         needle = only.encode() if only else None

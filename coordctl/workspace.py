@@ -22,6 +22,7 @@ from coordctl.findings import SETTINGS_FILE, Finding
 from coordctl.source import DirectorySource, find_root
 
 KINDS = ("department", "plan", "meeting", "drill", "action")
+KINDS_SET = frozenset(KINDS)
 
 
 @dataclass
@@ -66,6 +67,10 @@ class Workspace:
     duplicates: list[tuple[Entry, Entry]] = field(default_factory=list)
     #: Things the user should know that are not findings (printed on stderr once).
     notes: list[str] = field(default_factory=list)
+    #: A key for everything read (files, settings, coordctl's version) when a cache was
+    #: used: results computed from the workspace may be cached under it.
+    content_key: str | None = None
+    cache: Any = None
     #: Path -> the text a YAML error left unread (the failing document and the rest).
     unread: dict[str, str] = field(default_factory=dict)
     _index: dict[str, dict[str, Entry]] = field(default_factory=dict)
@@ -86,17 +91,32 @@ class Workspace:
     def histories(self) -> dict[tuple[str, str], Any] | None:
         """(kind, id) -> ``DocumentHistory`` up to ``revision``; None without usable git
         history (a note says why)."""
+        return self.history_since(None)
+
+    def history_since(self, since: dt.date | None) -> dict[tuple[str, str], Any] | None:
+        """Like ``histories``, with only the commits made on or after ``since``."""
         from coordctl.history import GitError
 
+        cache = self.__dict__.setdefault("_history_since", {})
+        if since in cache:
+            return cache[since]
+        if "histories" in self.__dict__ and since is not None:
+            return self.__dict__["histories"]  # the whole history covers any window
         if self.repository is None:
-            self.notes.append("not a git repository: rules that need history "
-                              "(approval-stale) did not run")
-            return None
-        try:
-            return self.repository.histories(self.revision)
-        except GitError as exc:
-            self.notes.append(f"{exc}; rules that need history (approval-stale) did not run")
-            return None
+            note = ("not a git repository: rules that need history (approval-stale) did "
+                    "not run")
+            result = None
+        else:
+            note = None
+            try:
+                result = self.repository.histories(self.revision, since=since)
+            except GitError as exc:
+                note = f"{exc}; rules that need history (approval-stale) did not run"
+                result = None
+        if note and note not in self.notes:
+            self.notes.append(note)
+        cache[since] = result
+        return result
 
     # --- lookups ---------------------------------------------------------------------
 
@@ -376,80 +396,132 @@ def _unread_text(data: bytes, parsed: yamlsrc.YamlFile) -> str:
     return "\n".join(lines[begin:])
 
 
-def load(root: Path, today: dt.date | None = None, source: Any = None) -> Workspace:
-    """Read the workspace at ``root`` (or from ``source``) into a ``Workspace``."""
+@dataclass
+class FileResult:
+    """What one file gives: its documents and its findings (cacheable by content)."""
+
+    entries: list[Entry]
+    findings: list[Finding]
+    unread: str | None = None
+
+
+def read_file(path: str, data_bytes: bytes, tz: ZoneInfo) -> FileResult:
+    """Parse and validate one file. Depends only on its path, bytes and the time zone."""
     from pydantic import ValidationError
 
     from coordctl.model import MODELS
     from coordctl.validation import did_you_mean, messages
 
+    parsed = yamlsrc.load_bytes(data_bytes)
+    result = FileResult([], [], _unread_text(data_bytes, parsed) if parsed.stopped else None)
+    findings = result.findings
+    findings.extend(_finding(path, (p.line, p.column), "yaml-syntax", p.message)
+                    for p in parsed.problems)
+    if not parsed.documents and not parsed.problems:
+        findings.append(_finding(path, (1, 1), "schema",
+                                 "the file holds no document: add one or delete it"))
+    for doc in parsed.documents:
+        data = doc.data
+        where = (doc.line, doc.column)
+        if data is None:
+            findings.append(_finding(path, where, "schema",
+                                     "empty document: remove the extra '---' or "
+                                     "write a document"))
+            continue
+        if not isinstance(data, dict):
+            findings.append(_finding(
+                path, where, "schema",
+                f"a document is a mapping with kind and id, not "
+                f"{'a list' if isinstance(data, list) else 'a single value'}"))
+            continue
+        kind = data.get("kind")
+        ident = data.get("id")
+        ident = str(ident) if isinstance(ident, (str, int)) and \
+            not isinstance(ident, bool) else None
+        entry = Entry(kind if isinstance(kind, str) else None, ident, path, data,
+                      doc.line, doc.column)
+        result.entries.append(entry)
+        if kind is None:
+            findings.append(_finding(path, where, "schema",
+                                     "the document has no 'kind': add kind: "
+                                     + " | ".join(KINDS)))
+            continue
+        if not isinstance(kind, str) or kind not in MODELS:
+            shown = f"'{kind}'" if isinstance(kind, (str, int, float)) else \
+                ("a list" if isinstance(kind, list) else "a mapping")
+            findings.append(_finding(
+                path, entry.at("kind"), "schema",
+                f"unknown kind {shown}{did_you_mean(kind, KINDS)}: "
+                f"use one of {', '.join(KINDS)}"))
+            continue
+        model_cls = MODELS[kind]
+        try:
+            entry.model = model_cls.model_validate(data)
+        except ValidationError as exc:
+            findings.extend(_finding(path, w, "schema", text)
+                            for w, text in messages(exc, model_cls, data))
+        if entry.model is not None and kind in ("meeting", "drill"):
+            findings.extend(_schedule_findings(entry, tz))
+    return result
+
+
+@dataclass
+class Scan:
+    """The bytes of a workspace's files, read but not yet parsed."""
+
+    root: Path
+    source: Any
+    settings: bytes
+    contents: dict[str, bytes]
+
+
+def scan(root: Path, source: Any = None) -> Scan:
+    """Read the settings and every file under ``plans/`` (from ``source`` or the folder)."""
     source = source or DirectorySource(root)
+    settings = source.settings()
+    return Scan(root, source, settings, {path: source.read(path) for path in source.files()})
+
+
+def load(root: Path, today: dt.date | None = None, source: Any = None,
+         cache: Any = None, scanned: Scan | None = None) -> Workspace:
+    """Read the workspace at ``root`` (or from ``source``, or what ``scanned`` read) into
+    a ``Workspace``.
+
+    With a ``coordctl.cache.Cache``, files whose content was read before are not parsed
+    or validated again.
+    """
+    scanned = scanned or scan(root, source)
+    source = scanned.source
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        settings, settings_raw, findings = _load_settings(source.settings())
+        settings, settings_raw, findings = _load_settings(scanned.settings)
         findings.extend(_settings_findings(settings, settings_raw))
         ws = Workspace(root=root, settings=settings, settings_raw=settings_raw, entries=[],
                        findings=findings, today=today or dt.date.today(),
                        label=getattr(source, "label", "working tree"),
                        revision=getattr(source, "revision", "HEAD"))
         tz = ws.tz
-        for path in source.files():
-            data_bytes = source.read(path)
-            parsed = yamlsrc.load_bytes(data_bytes)
-            if parsed.stopped:
-                ws.unread[path] = _unread_text(data_bytes, parsed)
-            findings.extend(_finding(path, (p.line, p.column), "yaml-syntax", p.message)
-                            for p in parsed.problems)
-            if not parsed.documents and not parsed.problems:
-                findings.append(_finding(path, (1, 1), "schema",
-                                         "the file holds no document: add one or delete it"))
-            for doc in parsed.documents:
-                data = doc.data
-                where = (doc.line, doc.column)
-                if data is None:
-                    findings.append(_finding(path, where, "schema",
-                                             "empty document: remove the extra '---' or "
-                                             "write a document"))
-                    continue
-                if not isinstance(data, dict):
-                    findings.append(_finding(
-                        path, where, "schema",
-                        f"a document is a mapping with kind and id, not "
-                        f"{'a list' if isinstance(data, list) else 'a single value'}"))
-                    continue
-                kind = data.get("kind")
-                ident = data.get("id")
-                ident = str(ident) if isinstance(ident, (str, int)) and \
-                    not isinstance(ident, bool) else None
-                entry = Entry(kind if isinstance(kind, str) else None, ident, path, data,
-                              doc.line, doc.column)
+        contents = scanned.contents
+        known = cache.files(contents, scanned.settings) if cache is not None else {}
+        fresh: dict[str, FileResult] = {}
+        for path in contents:
+            result = known.get(path)
+            if result is None:
+                result = fresh[path] = read_file(path, contents[path], tz)
+            if result.unread is not None:
+                ws.unread[path] = result.unread
+            findings.extend(result.findings)
+            for entry in result.entries:
                 ws.entries.append(entry)
-                if kind is None:
-                    findings.append(_finding(path, where, "schema",
-                                             "the document has no 'kind': add kind: "
-                                             + " | ".join(KINDS)))
-                    continue
-                if not isinstance(kind, str) or kind not in MODELS:
-                    shown = f"'{kind}'" if isinstance(kind, (str, int, float)) else \
-                        ("a list" if isinstance(kind, list) else "a mapping")
-                    findings.append(_finding(
-                        path, entry.at("kind"), "schema",
-                        f"unknown kind {shown}{did_you_mean(kind, KINDS)}: "
-                        f"use one of {', '.join(KINDS)}"))
-                    continue
-                model_cls = MODELS[kind]
-                try:
-                    entry.model = model_cls.model_validate(data)
-                except ValidationError as exc:
-                    findings.extend(_finding(path, w, "schema", text)
-                                    for w, text in messages(exc, model_cls, data))
-                if ident is not None:
-                    first = ws._index.setdefault(kind, {}).setdefault(ident, entry)
+                if entry.kind in KINDS_SET and entry.id is not None:
+                    first = ws._index.setdefault(entry.kind, {}).setdefault(entry.id, entry)
                     if first is not entry:
                         ws.duplicates.append((entry, first))
-                if entry.model is not None and kind in ("meeting", "drill"):
-                    findings.extend(_schedule_findings(entry, tz))
+        if cache is not None:
+            cache.remember(fresh, contents, scanned.settings)
+            ws.content_key = cache.content_key(contents, scanned.settings)
+            ws.cache = cache
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -457,12 +529,26 @@ def load(root: Path, today: dt.date | None = None, source: Any = None) -> Worksp
 
 
 def open_workspace(directory: Path | None = None, explicit: bool = False,
-                   today: dt.date | None = None, rev: str | None = None) -> Workspace:
+                   today: dt.date | None = None, rev: str | None = None,
+                   cache: bool = False) -> Workspace:
     """Find the workspace from ``directory`` (or the current one) and load it, from the
-    working tree or, with ``rev``, from that git revision (without a checkout)."""
+    working tree or, with ``rev``, from that git revision (without a checkout); with
+    ``cache``, through the content-keyed cache of ``coordctl.cache``."""
     root = find_root(directory or Path.cwd(), explicit=explicit)
+    return load(root, today=today, source=revision_source(root, rev),
+                cache=open_cache(root) if cache else None)
+
+
+def revision_source(root: Path, rev: str | None) -> Any:
+    """The source of the workspace at ``rev`` (None: the working tree)."""
     if rev is None:
-        return load(root, today=today)
+        return None
     from coordctl.history import open_repository
 
-    return load(root, today=today, source=open_repository(root).source(rev))
+    return open_repository(root).source(rev)
+
+
+def open_cache(root: Path) -> Any:
+    from coordctl.cache import Cache
+
+    return Cache(root)

@@ -373,8 +373,9 @@ def test_a_detached_head_simply_works(repo):
 
 def test_a_missing_object_is_a_clear_error(repo):
     repo.commit_base()
+    # Dated after the plan's review, so approval-stale needs this commit's objects.
     repo.commit("Cordon to health", {"plans/plan.yaml": base("plans/plan.yaml").replace(
-        "accountable: police", "accountable: health", 1)})
+        "accountable: police", "accountable: health", 1)}, date=dt.date(2026, 6, 1))
     blob = repo.git("rev-parse", "HEAD:plans/plan.yaml").strip()
     (repo.top / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
     ws = str(repo.workspace)

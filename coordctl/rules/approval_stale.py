@@ -33,7 +33,8 @@ def check(ws: Workspace) -> Iterator[Finding]:
              and e.model.status != "retired"]
     if not plans:
         return
-    histories = ws.histories
+    # Only commits after the earliest review date can make a plan stale.
+    histories = ws.history_since(min(e.model.reviewed for e in plans))
     if histories is None:
         return
     for entry in plans:
