@@ -264,6 +264,13 @@ def page_for(ws: Any, locale: str, title: str, audience: str = "public",
 
 def workspace_revision(ws: Any) -> PageRevision | None:
     """The commit the workspace was read from (HEAD for the working tree), if in git."""
+    if "_page_revision" in ws.__dict__:
+        return ws.__dict__["_page_revision"]
+    ws.__dict__["_page_revision"] = found = _find_revision(ws)
+    return found
+
+
+def _find_revision(ws: Any) -> PageRevision | None:
     repo = ws.repository
     if repo is None:
         return None
