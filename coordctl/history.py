@@ -337,14 +337,22 @@ class Repository:
                            "'git fetch --unshallow' first")
 
     def histories(self, rev: str = "HEAD", only: str | None = None,
-                  since: dt.date | None = None) -> dict[tuple[str, str], DocumentHistory]:
-        """The history of every document up to ``rev`` (or only of documents whose text
-        contains ``only``, which makes one document's log cheap; or only the commits
-        since a date, which makes recent history cheap)."""
+                  since: dt.date | None = None, changes_only: bool = False
+                  ) -> dict[tuple[str, str], DocumentHistory]:
+        """The history of every document up to ``rev``.
+
+        Narrower and cheaper: ``only`` documents whose text contains it (one document's
+        log); only commits ``since`` a date; ``changes_only`` records only changes to
+        documents that existed before the commit (no additions or removals), so commits
+        that only add files are not read at all.
+        """
         from coordctl.diff import field_changes
 
         self._require_full_history()
         commits = list(self._commits(rev, since))
+        if changes_only:
+            commits = [c for c in commits if any(ch.old_sha != _NULL_SHA and _loaded(
+                ch.old_path) for ch in c.changes)]
         shas = {s for c in commits for ch in c.changes
                 for s, p in ((ch.old_sha, ch.old_path), (ch.new_sha, ch.new_path)) if _loaded(p)}
         needle = only.encode() if only else None
@@ -368,9 +376,9 @@ class Repository:
                     before.setdefault(key, value)
                 for key, value in documents(change.new_sha, change.new_path).items():
                     after.setdefault(key, value)
-            for key in before.keys() | after.keys():
+            for key in (before.keys() if changes_only else before.keys() | after.keys()):
                 old, new = before.get(key), after.get(key)
-                if old == new:
+                if old == new or (changes_only and new is None):
                     continue
                 history = out.setdefault(key, DocumentHistory())
                 history.revisions.append(commit.revision)

@@ -93,13 +93,15 @@ class Workspace:
         history (a note says why)."""
         return self.history_since(None)
 
-    def history_since(self, since: dt.date | None) -> dict[tuple[str, str], Any] | None:
-        """Like ``histories``, with only the commits made on or after ``since``."""
+    def history_since(self, since: dt.date | None, changes_only: bool = False
+                      ) -> dict[tuple[str, str], Any] | None:
+        """Like ``histories``, with only the commits made on or after ``since`` (and with
+        ``changes_only``, only changes to documents that existed before each commit)."""
         from coordctl.history import GitError
 
         cache = self.__dict__.setdefault("_history_since", {})
-        if since in cache:
-            return cache[since]
+        if (since, changes_only) in cache:
+            return cache[since, changes_only]
         if "histories" in self.__dict__ and since is not None:
             return self.__dict__["histories"]  # the whole history covers any window
         if self.repository is None:
@@ -109,13 +111,14 @@ class Workspace:
         else:
             note = None
             try:
-                result = self.repository.histories(self.revision, since=since)
+                result = self.repository.histories(self.revision, since=since,
+                                                   changes_only=changes_only)
             except GitError as exc:
                 note = f"{exc}; rules that need history (approval-stale) did not run"
                 result = None
         if note and note not in self.notes:
             self.notes.append(note)
-        cache[since] = result
+        cache[since, changes_only] = result
         return result
 
     # --- lookups ---------------------------------------------------------------------

@@ -34,7 +34,7 @@ def check(ws: Workspace) -> Iterator[Finding]:
     if not plans:
         return
     # Only commits after the earliest review date can make a plan stale.
-    histories = ws.history_since(min(e.model.reviewed for e in plans))
+    histories = ws.history_since(min(e.model.reviewed for e in plans), changes_only=True)
     if histories is None:
         return
     for entry in plans:
