@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -90,14 +91,12 @@ def _loaded(path: str) -> bool:
 def _plain_documents(data: bytes) -> dict[tuple[str, str], Any]:
     """(kind, id) -> plain data of every document in one blob; unreadable blobs give {}."""
     from coordctl import yamlsrc
-    from coordctl.diff import plain
 
     out: dict[tuple[str, str], Any] = {}
-    for doc in yamlsrc.load_bytes(data).documents:
-        raw = doc.data
+    for raw in yamlsrc.load_plain(data):
         if isinstance(raw, dict) and isinstance(raw.get("kind"), str) and \
                 isinstance(raw.get("id"), (str, int)) and not isinstance(raw.get("id"), bool):
-            out.setdefault((raw["kind"], str(raw["id"])), plain(raw))
+            out.setdefault((raw["kind"], str(raw["id"])), raw)
     return out
 
 
@@ -337,14 +336,19 @@ class Repository:
                            "'git fetch --unshallow' first")
 
     def histories(self, rev: str = "HEAD", only: str | None = None,
-                  since: dt.date | None = None, changes_only: bool = False
+                  since: dt.date | None = None, changes_only: bool = False,
+                  kinds: tuple[str, ...] | None = None,
+                  watch: dict[str, dt.date] | None = None
                   ) -> dict[tuple[str, str], DocumentHistory]:
         """The history of every document up to ``rev``.
 
         Narrower and cheaper: ``only`` documents whose text contains it (one document's
         log); only commits ``since`` a date; ``changes_only`` records only changes to
         documents that existed before the commit (no additions or removals), so commits
-        that only add files are not read at all.
+        that only add files are not read at all; ``kinds``: only files that declare a
+        document of these kinds (``kind: plan``, quoted or in a flow mapping) are parsed;
+        ``watch`` (path -> date): only changes to these files (followed back through
+        renames) made on or after their date are read.
         """
         from coordctl.diff import field_changes
 
@@ -353,9 +357,24 @@ class Repository:
         if changes_only:
             commits = [c for c in commits if any(ch.old_sha != _NULL_SHA and _loaded(
                 ch.old_path) for ch in c.changes)]
+        if watch is not None:
+            watch = dict(watch)
+            for commit in commits:  # newest first: renames lead back to older paths
+                kept = []
+                for change in commit.changes:
+                    after = watch.get(change.new_path)
+                    if after is None:
+                        continue
+                    if change.old_path != change.new_path:
+                        watch.setdefault(change.old_path, after)
+                    if commit.revision.date.date() >= after:
+                        kept.append(change)
+                commit.changes = kept
         shas = {s for c in commits for ch in c.changes
                 for s, p in ((ch.old_sha, ch.old_path), (ch.new_sha, ch.new_path)) if _loaded(p)}
         needle = only.encode() if only else None
+        wanted = re.compile(rb"kind['\"]?\s*:\s*['\"]?(?:" + b"|".join(
+            re.escape(k.encode()) for k in kinds) + rb")\b") if kinds else None
         blobs = self.cat_files(shas)
         parsed: dict[str, dict[tuple[str, str], Any]] = {}
 
@@ -364,7 +383,8 @@ class Repository:
                 return {}
             if sha not in parsed:
                 data = blobs.get(sha, b"")
-                parsed[sha] = {} if needle and needle not in data else _plain_documents(data)
+                skip = (needle and needle not in data) or (wanted and not wanted.search(data))
+                parsed[sha] = {} if skip else _plain_documents(data)
             return parsed[sha]
 
         out: dict[tuple[str, str], DocumentHistory] = {}

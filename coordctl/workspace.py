@@ -93,15 +93,19 @@ class Workspace:
         history (a note says why)."""
         return self.history_since(None)
 
-    def history_since(self, since: dt.date | None, changes_only: bool = False
+    def history_since(self, since: dt.date | None,
+                      watch: dict[str, dt.date] | None = None
                       ) -> dict[tuple[str, str], Any] | None:
-        """Like ``histories``, with only the commits made on or after ``since`` (and with
-        ``changes_only``, only changes to documents that existed before each commit)."""
+        """Like ``histories``, with only the commits made on or after ``since``; with
+        ``watch`` (path -> date), only changes to plans in those files (followed through
+        renames) made on or after their dates, to documents that existed before."""
         from coordctl.history import GitError
 
         cache = self.__dict__.setdefault("_history_since", {})
-        if (since, changes_only) in cache:
-            return cache[since, changes_only]
+        changes_only = watch is not None
+        key = (since, tuple(sorted(watch.items())) if watch else None)
+        if key in cache:
+            return cache[key]
         if "histories" in self.__dict__ and since is not None:
             return self.__dict__["histories"]  # the whole history covers any window
         if self.repository is None:
@@ -111,14 +115,15 @@ class Workspace:
         else:
             note = None
             try:
-                result = self.repository.histories(self.revision, since=since,
-                                                   changes_only=changes_only)
+                result = self.repository.histories(
+                    self.revision, since=since, changes_only=changes_only,
+                    kinds=("plan",) if changes_only else None, watch=watch)
             except GitError as exc:
                 note = f"{exc}; rules that need history (approval-stale) did not run"
                 result = None
         if note and note not in self.notes:
             self.notes.append(note)
-        cache[since, changes_only] = result
+        cache[key] = result
         return result
 
     # --- lookups ---------------------------------------------------------------------

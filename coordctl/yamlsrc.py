@@ -333,3 +333,28 @@ def load_bytes(data: bytes) -> YamlFile:
     if problem is not None:
         return YamlFile(problems=[problem], stopped=True)
     return load_text(text)
+
+
+class _PlainLoader(yaml.CSafeLoader):
+    """CSafeLoader keeping dates as text, without marks: for reading history fast."""
+
+
+_PlainLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
+
+
+def load_plain(data: bytes) -> list[Any]:
+    """Every document of ``data`` as plain data (no marks, no checks); [] when the text
+    is not readable YAML. Old revisions only need their content, not its positions."""
+    text, problem = decode(data)
+    if problem is not None:
+        return []
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return list(yaml.load_all(text, Loader=_PlainLoader))
+    except (yaml.YAMLError, RecursionError, ValueError, OverflowError, TypeError,
+            AttributeError, KeyError, IndexError):
+        return []
+    finally:
+        if gc_was_enabled:
+            gc.enable()

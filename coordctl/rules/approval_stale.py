@@ -17,6 +17,7 @@ Passes: the same commit also sets ``reviewed: 2026-05-02``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 from coordctl.findings import Finding
@@ -33,8 +34,13 @@ def check(ws: Workspace) -> Iterator[Finding]:
              and e.model.status != "retired"]
     if not plans:
         return
-    # Only commits after the earliest review date can make a plan stale.
-    histories = ws.history_since(min(e.model.reviewed for e in plans), changes_only=True)
+    # Only commits after a plan's review can make it stale: read just those changes of
+    # the files that hold plans (a file holding several counts from its earliest review).
+    watch: dict[str, dt.date] = {}
+    for entry in plans:
+        watch[entry.path] = min(watch.get(entry.path, entry.model.reviewed),
+                                entry.model.reviewed)
+    histories = ws.history_since(min(watch.values()), watch=watch)
     if histories is None:
         return
     for entry in plans:

@@ -135,6 +135,17 @@ def test_moving_the_plan_to_another_file_is_no_change(repo):
     assert stale(repo) == []
 
 
+def test_a_change_before_a_rename_is_still_found(repo):
+    """The rule reads only the history of the files holding plans, following renames."""
+    sha = repo.commit("Cordon to health", {"plans/plan.yaml": REASSIGNED}, date=AFTER_REVIEW)
+    repo.move("plans/plan.yaml", "plans/contingency/major-incident.yaml")
+    repo.commit("Rename", date=dt.date(2026, 4, 2))
+    repo.move("plans/contingency/major-incident.yaml", "plans/mi.yaml")
+    repo.commit("Rename again", date=dt.date(2026, 4, 3))
+    [finding] = stale(repo)
+    assert finding.path == "plans/mi.yaml" and sha[:10] in finding.message
+
+
 def test_a_retired_plan_is_not_reported(repo):
     repo.commit("Cordon to health", {"plans/plan.yaml": REASSIGNED}, date=AFTER_REVIEW)
     repo.write({"plans/plan.yaml": REASSIGNED.replace("approved", "retired")})
