@@ -6,35 +6,34 @@ so ``coordctl --help`` stays fast.
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 import sys
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from coordctl import __version__
 from coordctl.errors import CoordctlError
 
+if TYPE_CHECKING:  # imported where used, so that --help stays light
+    import datetime as dt
+    from pathlib import Path
+
 LOCALES = ("zh-CN", "en")
 
 
-@dataclass
 class Options:
     """Global options, shared by every command."""
 
-    directory: str | None
-    rev: str | None
-    today: dt.date | None
-    locale: str | None
-    audience: str
-    debug: bool
-    cache: bool = True
+    def __init__(self, directory: str | None, rev: str | None, today: dt.date | None,
+                 locale: str | None, audience: str, debug: bool, cache: bool = True) -> None:
+        self.directory, self.rev, self.today = directory, rev, today
+        self.locale, self.audience, self.debug, self.cache = locale, audience, debug, cache
 
     def workspace(self) -> Any:
         """Find and load the workspace (``-C DIR`` or upwards from the current folder)."""
+        from pathlib import Path
+
         from coordctl.workspace import open_workspace
 
         directory = Path(self.directory) if self.directory else None
@@ -47,6 +46,8 @@ class Options:
 
     def root(self) -> Path:
         """The workspace folder, without loading it."""
+        from pathlib import Path
+
         from coordctl.source import find_root
 
         directory = Path(self.directory) if self.directory else None
@@ -60,6 +61,8 @@ def _parse_today(ctx: click.Context, param: click.Parameter, value: str | None
                  ) -> dt.date | None:
     if value is None:
         return None
+    import datetime as dt
+
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
@@ -145,6 +148,8 @@ def check(options: Options, fmt: str, select: tuple[str, ...], ignore: tuple[str
     Findings are printed as PATH:LINE:COL: SEVERITY RULE: message; a summary goes to
     stderr. Exit 1 when there are errors (or warnings with --strict).
     """
+    import datetime as dt
+
     from coordctl.check import FORMATTERS, check_workspace, selected_rules, summary
     from coordctl.output import emit
     from coordctl.workspace import open_cache, revision_source
@@ -232,6 +237,8 @@ def schema(settings: bool, output: str | None) -> None:
 def init(options: Options, directory: str, init_locale: str | None, no_git: bool) -> None:
     """Create a new workspace in DIRECTORY (default: here): settings, example documents,
     git init and a first commit. Refuses a folder that already holds files."""
+    from pathlib import Path
+
     from coordctl.scaffold import init_workspace
 
     created = init_workspace(Path(directory), locale=init_locale or options.locale or "zh-CN",
@@ -447,6 +454,8 @@ def build(options: Options, output: str) -> None:
     Links are relative, so the site works from disk and from any web server. The folder
     is written atomically; a non-empty folder that coordctl did not build is refused.
     """
+    from pathlib import Path
+
     from coordctl.site import build_site
 
     ws = options.workspace()
@@ -465,6 +474,8 @@ def build(options: Options, output: str) -> None:
 @pass_options
 def serve(options: Options, directory: str, host: str, port: int, watch: bool) -> None:
     """Serve a built site (default: site/) over HTTP, with calendar headers for .ics."""
+    from pathlib import Path
+
     from coordctl.serve import serve_site
 
     serve_site(Path(directory), host, port, options=options if watch else None)

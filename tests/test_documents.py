@@ -16,7 +16,7 @@ import yaml
 from click.testing import CliRunner, Result
 from conftest import BASE, REPO, SETTINGS, TODAY, write_workspace
 from gitrepo import OTHER_AUTHOR, repo_factory
-from golden import assert_golden
+from golden import assert_golden, without_stylesheet
 
 from coordctl.cli import cli
 from coordctl.documents import chinese_number, markdown_below, render_document
@@ -170,12 +170,6 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 def run(root: Path, *args: str) -> Result:
     return CliRunner().invoke(cli, ["-C", str(root), "--today", TODAY.isoformat(), *args])
-
-
-def without_stylesheet(page: str) -> str:
-    """The page with its inlined stylesheet left out: goldens follow the documents, not
-    ``_style.css``, which other outputs share."""
-    return re.sub(r"<style>.*?</style>", "<style>…</style>", page, count=1, flags=re.S)
 
 
 class Page(HTMLParser):
