@@ -13,6 +13,7 @@ off for the run; it never fails a command.
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import pickle
 import sqlite3
@@ -180,6 +181,29 @@ class Cache:
         for path in sorted(keys):
             whole.update(keys[path].encode())
         return whole.hexdigest()
+
+    # --- git blobs ------------------------------------------------------------------
+
+    def blob_documents(self, shas: Iterable[str], scope: str) -> dict[str, Any]:
+        """What each git blob was read to hold (``scope`` names how it was read)."""
+        wanted = [s for s in shas if s]
+        keys = {f"b{FORMAT}:{scope}:{sha}": sha for sha in wanted}
+        out = {}
+        for key, blob in self._get(list(keys)).items():
+            try:
+                out[keys[key]] = marshal.loads(blob)
+            except (ValueError, EOFError, TypeError):
+                continue
+        return out
+
+    def remember_blob_documents(self, found: dict[str, Any], scope: str) -> None:
+        items = []
+        for sha, documents in found.items():
+            try:
+                items.append((f"b{FORMAT}:{scope}:{sha}", marshal.dumps(documents)))
+            except ValueError:  # something marshal cannot store: just not cached
+                continue
+        self._put(items)
 
     # --- results ---------------------------------------------------------------------
 

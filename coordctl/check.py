@@ -58,7 +58,12 @@ def check(ws: Workspace, select: Sequence[str] = (), ignore: Sequence[str] = ())
     """Run the selected rules; ``check.ignore`` in the settings applies unless ``select``."""
     settings_ignore = getattr(getattr(ws.settings, "check", None), "ignore", [])
     rules = selected_rules(select, ignore, [r for r in settings_ignore if r in RULE_IDS])
-    return CheckResult(run(ws, rules))
+    # Outputs (agendas, the site) ask for the same findings again and again: run once.
+    memo = ws.__dict__.setdefault("_check_results", {})
+    key = tuple(rules)
+    if key not in memo:
+        memo[key] = run(ws, rules)
+    return CheckResult(list(memo[key]))
 
 
 def _head(root: Path) -> str:

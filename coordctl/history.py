@@ -338,7 +338,7 @@ class Repository:
     def histories(self, rev: str = "HEAD", only: str | None = None,
                   since: dt.date | None = None, changes_only: bool = False,
                   kinds: tuple[str, ...] | None = None,
-                  watch: dict[str, dt.date] | None = None
+                  watch: dict[str, dt.date] | None = None, cache: Any = None
                   ) -> dict[tuple[str, str], DocumentHistory]:
         """The history of every document up to ``rev``.
 
@@ -348,7 +348,8 @@ class Repository:
         that only add files are not read at all; ``kinds``: only files that declare a
         document of these kinds (``kind: plan``, quoted or in a flow mapping) are parsed;
         ``watch`` (path -> date): only changes to these files (followed back through
-        renames) made on or after their date are read.
+        renames) made on or after their date are read. With a ``coordctl.cache.Cache``,
+        what each blob holds is read once and kept (blobs never change).
         """
         from coordctl.diff import field_changes
 
@@ -375,8 +376,11 @@ class Repository:
         needle = only.encode() if only else None
         wanted = re.compile(rb"kind['\"]?\s*:\s*['\"]?(?:" + b"|".join(
             re.escape(k.encode()) for k in kinds) + rb")\b") if kinds else None
-        blobs = self.cat_files(shas)
-        parsed: dict[str, dict[tuple[str, str], Any]] = {}
+        scope = f"{only or ''}|{','.join(kinds or ())}"
+        parsed: dict[str, dict[tuple[str, str], Any]] = \
+            cache.blob_documents(shas, scope) if cache is not None else {}
+        blobs = self.cat_files(shas - parsed.keys())
+        fresh: dict[str, dict[tuple[str, str], Any]] = {}
 
         def documents(sha: str, path: str) -> dict[tuple[str, str], Any]:
             if sha == _NULL_SHA or not _loaded(path):
@@ -384,7 +388,7 @@ class Repository:
             if sha not in parsed:
                 data = blobs.get(sha, b"")
                 skip = (needle and needle not in data) or (wanted and not wanted.search(data))
-                parsed[sha] = {} if skip else _plain_documents(data)
+                parsed[sha] = fresh[sha] = {} if skip else _plain_documents(data)
             return parsed[sha]
 
         out: dict[tuple[str, str], DocumentHistory] = {}
@@ -404,6 +408,8 @@ class Repository:
                 history.revisions.append(commit.revision)
                 history.fields.append(None if old is None or new is None else
                                       [f.field for f in field_changes(old, new)])
+        if cache is not None:
+            cache.remember_blob_documents(fresh, scope)
         return out
 
     def document_log(self, kind: str, ident: str, rev: str = "HEAD"

@@ -41,6 +41,8 @@ MARKER = ".coordctl-site"
 MARKER_TEXT = "This folder was built by 'coordctl build'; the next build replaces it whole.\n"
 #: The dashboard lists meetings and drills this many days ahead.
 UPCOMING_DAYS = 90
+#: Above this many departments the all-plans matrix is one grid per plan.
+MATRIX_COLUMNS = 60
 #: The dashboard lists this many of the latest commits that changed documents.
 RECENT_COMMITS = 10
 #: Documents named per commit on the dashboard; the rest are counted.
@@ -484,6 +486,20 @@ class _Site:
         from coordctl.matrix import build_matrix
 
         matrix = build_matrix(self.ws, [], by="duty", locale=self.locale)
+        words = self.words
+        legend = words["legend_line"].format(
+            legend=words["legend"],
+            items=words["list_separator"].join(
+                words["legend_item"].format(letter=letter, meaning=meaning)
+                for letter, meaning in matrix.legend))
+        if len(matrix.header[0]) - matrix.lead > MATRIX_COLUMNS:
+            # A province: one grid of every duty against every department would have
+            # millions of mostly empty cells. Each plan gets its own grid instead.
+            sections = [(plan_id, build_matrix(self.ws, [plan_id], by="duty",
+                                               locale=self.locale))
+                        for plan_id in self.ws.plans]
+            return self.render("site_matrix.html", self.words["matrix"], 0, matrix=matrix,
+                               groups=[], sections=sections, legend=legend)
         # rows by plan (a tbody each); a phase cell spans the plan's rows of that phase:
         # each row is [rows its phase cell spans (0: covered by the one above), cells]
         groups: list[tuple[str, list[list[Any]]]] = []
@@ -499,14 +515,8 @@ class _Site:
             else:
                 run = [1, row]
                 groups[-1][1].append(run)
-        words = self.words
-        legend = words["legend_line"].format(
-            legend=words["legend"],
-            items=words["list_separator"].join(
-                words["legend_item"].format(letter=letter, meaning=meaning)
-                for letter, meaning in matrix.legend))
         return self.render("site_matrix.html", self.words["matrix"], 0, matrix=matrix,
-                           groups=groups, legend=legend)
+                           groups=groups, sections=[], legend=legend)
 
     def check_page(self) -> str:
         errors = sum(1 for f in self.findings if f.severity == "error")

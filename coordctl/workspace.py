@@ -117,7 +117,8 @@ class Workspace:
             try:
                 result = self.repository.histories(
                     self.revision, since=since, changes_only=changes_only,
-                    kinds=("plan",) if changes_only else None, watch=watch)
+                    kinds=("plan",) if changes_only else None, watch=watch,
+                    cache=self.cache)
             except GitError as exc:
                 note = f"{exc}; rules that need history (approval-stale) did not run"
                 result = None
@@ -228,11 +229,15 @@ class Workspace:
 
     def plan_holders(self, plan: Any) -> list[str]:
         """Departments holding a duty in ``plan``, in the order they first appear."""
-        seen: dict[str, None] = {}
-        for duty in plan.duties:
-            for dept in duty.holders:
-                seen.setdefault(dept, None)
-        return list(seen)
+        memo = self.__dict__.setdefault("_plan_holders", {})
+        found = memo.get(id(plan))
+        if found is None or found[0] is not plan:
+            seen: dict[str, None] = {}
+            for duty in plan.duties:
+                for dept in duty.holders:
+                    seen.setdefault(dept, None)
+            found = memo[id(plan)] = (plan, list(seen))
+        return list(found[1])
 
     def drill_participants(self, drill: Any) -> list[str]:
         """The drill's participants, or every duty holder of its plan when none are listed."""
@@ -246,9 +251,16 @@ class Workspace:
         """Occurrences of ``schedule`` starting in ``[start, end)`` (naive local bounds)."""
         from coordctl.schedule import MAX_OCCURRENCES, expand
 
-        return list(expand(schedule.start, schedule.duration.as_timedelta(), schedule.repeat,
-                           schedule.except_, self.tz, start, end,
-                           limit or MAX_OCCURRENCES))
+        # Outputs ask for the same schedules and windows many times (every page that
+        # lists a meeting): expand each once.
+        memo = self.__dict__.setdefault("_occurrences", {})
+        key = (id(schedule), start, end, limit)
+        found = memo.get(key)
+        if found is None or found[0] is not schedule:
+            found = memo[key] = (schedule, tuple(expand(
+                schedule.start, schedule.duration.as_timedelta(), schedule.repeat,
+                schedule.except_, self.tz, start, end, limit or MAX_OCCURRENCES)))
+        return list(found[1])
 
 
 # --- loading ------------------------------------------------------------------------------

@@ -590,3 +590,15 @@ def test_progress_bar_only_when_asked(make_workspace: Callable[..., Path], tmp_p
 def test_workspace_outside_git_builds(tmp_path: Path) -> None:
     root = write_workspace(tmp_path / "ws", BASE)
     assert (build(root, tmp_path / "site") / "index.html").is_file()
+
+
+def test_a_matrix_too_wide_for_one_grid_is_one_grid_per_plan(
+        make_workspace: Callable[..., Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_workspace()
+    monkeypatch.setattr("coordctl.site.MATRIX_COLUMNS", 1)
+    site = build(root, tmp_path / "site")
+    page = (site / "matrix.html").read_text(encoding="utf-8")
+    assert page.count("<table") == len(load_workspace(root).plans)
+    assert 'href="plans/major-incident.html"' in page
+    assert_links_resolve(site)
