@@ -321,7 +321,7 @@ def concerning(ws: Any, departments: list[str]) -> list[Finding]:
 def _span(ws: Any, entry: Any) -> tuple[str, int, int]:
     """(path, first line, line after the last) of a document: it runs to the next
     document of its file."""
-    following = [e.line for e in ws.entries if e.path == entry.path and e.line > entry.line]
+    following = [e.line for e in ws.documents_in.get(entry.path, ()) if e.line > entry.line]
     return entry.path, entry.line, min(following, default=1 << 62)
 
 

@@ -169,11 +169,9 @@ def _duties(ws: Any, dept: str, locale: str) -> list[CardDuty]:
     from coordctl.values import localize
 
     out = []
-    for plan in ws.plans.values():
-        for duty in plan.duties:
-            roles = role_letters(duty, dept)
-            if not roles:
-                continue
+    for plan, duty in ws.involvement.get(dept, ()):
+        roles = role_letters(duty, dept)
+        if roles:
             phase = plan.phase(duty.phase)
             out.append(CardDuty(
                 plan=plan.id,
@@ -248,8 +246,8 @@ def _actions(ws: Any, dept: str, locale: str) -> list[CardAction]:
 
     out = [CardAction(action.id, localize(action.title, locale), action.due,
                       action.due < ws.today, action.source)
-           for action in ws.actions.values()
-           if action.owner == dept and action.status == "open"]
+           for action in ws.actions_by_owner.get(dept, ())
+           if action.status == "open"]
     return sorted(out, key=lambda a: (a.due, a.id))
 
 

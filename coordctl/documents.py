@@ -468,8 +468,8 @@ class _Views:
 
     def actions_from(self, kind: str, ident: str, open_only: bool) -> list[ActionRow]:
         """Actions whose source is ``kind/ident``, by due date then id."""
-        found = [a for a in self.ws.actions.values()
-                 if a.source_ref == (kind, ident) and (a.status == "open" or not open_only)]
+        found = [a for a in self.ws.actions_by_source.get((kind, ident), ())
+                 if a.status == "open" or not open_only]
         return [self.action_row(a) for a in sorted(found, key=lambda a: (a.due, a.id))]
 
     def drill_row(self, drill: Any, with_plan: bool = False) -> DrillRow:

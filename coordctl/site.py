@@ -483,23 +483,22 @@ class _Site:
         return self.render("site_actions.html", self.words["actions"], 1, actions=actions)
 
     def matrix_page(self) -> str:
-        from coordctl.matrix import build_matrix
+        from coordctl.matrix import build_matrix, involved
 
-        matrix = build_matrix(self.ws, [], by="duty", locale=self.locale)
-        words = self.words
-        legend = words["legend_line"].format(
-            legend=words["legend"],
-            items=words["list_separator"].join(
-                words["legend_item"].format(letter=letter, meaning=meaning)
-                for letter, meaning in matrix.legend))
-        if len(matrix.header[0]) - matrix.lead > MATRIX_COLUMNS:
+        involved_somewhere = {dept for plan in self.ws.plans.values() for duty in plan.duties
+                              for dept in involved(duty)}
+        if len(involved_somewhere) > MATRIX_COLUMNS:
             # A province: one grid of every duty against every department would have
             # millions of mostly empty cells. Each plan gets its own grid instead.
             sections = [(plan_id, build_matrix(self.ws, [plan_id], by="duty",
                                                locale=self.locale))
                         for plan_id in self.ws.plans]
-            return self.render("site_matrix.html", self.words["matrix"], 0, matrix=matrix,
-                               groups=[], sections=sections, legend=legend)
+            legend = self._legend(sections[0][1].legend)
+            return self.render("site_matrix.html", self.words["matrix"], 0,
+                               matrix=sections[0][1], groups=[], sections=sections,
+                               legend=legend)
+        matrix = build_matrix(self.ws, [], by="duty", locale=self.locale)
+        legend = self._legend(matrix.legend)
         # rows by plan (a tbody each); a phase cell spans the plan's rows of that phase:
         # each row is [rows its phase cell spans (0: covered by the one above), cells]
         groups: list[tuple[str, list[list[Any]]]] = []
@@ -517,6 +516,14 @@ class _Site:
                 groups[-1][1].append(run)
         return self.render("site_matrix.html", self.words["matrix"], 0, matrix=matrix,
                            groups=groups, sections=[], legend=legend)
+
+    def _legend(self, legend: list[tuple[str, str]]) -> str:
+        words = self.words
+        return words["legend_line"].format(
+            legend=words["legend"],
+            items=words["list_separator"].join(
+                words["legend_item"].format(letter=letter, meaning=meaning)
+                for letter, meaning in legend))
 
     def check_page(self) -> str:
         errors = sum(1 for f in self.findings if f.severity == "error")

@@ -227,6 +227,43 @@ class Workspace:
                     out.update(r for r in responsible if isinstance(r, str))
         return out
 
+    @cached_property
+    def involvement(self) -> dict[str, list[tuple[Any, Any]]]:
+        """Department id -> [(plan, duty)] for every duty it has any role in (accountable,
+        responsible, consulted or informed), in plan and duty order."""
+        out: dict[str, list[tuple[Any, Any]]] = {}
+        for plan in self.plans.values():
+            for duty in plan.duties:
+                for dept in dict.fromkeys([duty.accountable, *duty.doers, *duty.consulted,
+                                           *duty.informed]):
+                    out.setdefault(dept, []).append((plan, duty))
+        return out
+
+    @cached_property
+    def actions_by_source(self) -> dict[tuple[str, str], list[Any]]:
+        """(kind, id) of a source -> the valid actions that came from it, in file order."""
+        out: dict[tuple[str, str], list[Any]] = {}
+        for action in self.actions.values():
+            if action.source_ref:
+                out.setdefault(action.source_ref, []).append(action)
+        return out
+
+    @cached_property
+    def actions_by_owner(self) -> dict[str, list[Any]]:
+        """Department id -> the valid actions it owns, in file order."""
+        out: dict[str, list[Any]] = {}
+        for action in self.actions.values():
+            out.setdefault(action.owner, []).append(action)
+        return out
+
+    @cached_property
+    def documents_in(self) -> dict[str, list[Entry]]:
+        """Path -> the documents of that file, in order."""
+        out: dict[str, list[Entry]] = {}
+        for entry in self.entries:
+            out.setdefault(entry.path, []).append(entry)
+        return out
+
     def plan_holders(self, plan: Any) -> list[str]:
         """Departments holding a duty in ``plan``, in the order they first appear."""
         memo = self.__dict__.setdefault("_plan_holders", {})
