@@ -300,14 +300,19 @@ class Repository:
 
     # --- history ---------------------------------------------------------------------
 
-    def _commits(self, rev: str, since: dt.date | None = None) -> Iterator[_Commit]:
+    def _commits(self, rev: str, since: dt.date | None = None,
+                 follow: str | None = None, limit_one: bool = False) -> Iterator[_Commit]:
         """Commits up to ``rev`` that touched ``plans/``, newest first, with raw changes
-        (only those committed on or after ``since``, when given)."""
+        (only those committed on or after ``since``, when given; with ``follow``, only
+        those that touched that one file, followed back through renames)."""
         sha = self.resolve(rev)
         limit = [f"--since={since.isoformat()}T00:00:00"] if since else []
+        if limit_one:
+            limit.append("-1")
+        paths = ["--follow", "--", f"{self.prefix}{follow}"] if follow else \
+            ["--", f"{self.prefix}{PLANS_DIR}"]
         out = self._git("log", "--format=%x1e%H%x1f%aI%x1f%an%x1f%ae%x1f%s", "--raw", "-z",
-                        "--no-abbrev", "-M", "--no-color", *limit, sha, "--",
-                        f"{self.prefix}{PLANS_DIR}")
+                        "--no-abbrev", "-M", "--no-color", *limit, sha, *paths)
         for record in out.split(b"\x1e")[1:]:
             header, _, rest = record.partition(b"\0")
             commit, date, author, email, subject = header.decode("utf-8", "replace").split(
@@ -412,6 +417,101 @@ class Repository:
             cache.remember_blob_documents(fresh, scope)
         return out
 
+    def _locate(self, sha: str, key: tuple[str, str]) -> str | None:
+        """The workspace path of the file that holds document ``key`` at commit ``sha``:
+        files named after the id first (the usual layout), else any that mentions it."""
+        names = self._git("ls-tree", "-r", "-z", "--name-only", "--full-tree", sha, "--",
+                          f"{self.prefix}{PLANS_DIR}")
+        for item in names.split(b"\0"):
+            name = item.decode("utf-8", "surrogateescape")
+            path = name[len(self.prefix):]
+            if posixpath.splitext(posixpath.basename(path))[0] == key[1] and _loaded(path):
+                blob = self.cat_files([f"{sha}:{name}"]).get(f"{sha}:{name}", b"")
+                if key in _plain_documents(blob):
+                    return path
+        try:
+            out = self._git("grep", "-l", "-z", "-F", "-e", key[1], sha, "--",
+                            f"{self.prefix}{PLANS_DIR}")
+        except GitError:  # no file mentions it (git grep exits 1)
+            return None
+        for item in out.split(b"\0"):
+            name = item.decode("utf-8", "surrogateescape").partition(":")[2]
+            path = name[len(self.prefix):]
+            if not name or not _loaded(path):
+                continue
+            blob = self.cat_files([f"{sha}:{name}"]).get(f"{sha}:{name}", b"")
+            if key in _plain_documents(blob):
+                return path
+        return None
+
+    def _followed_log(self, key: tuple[str, str], rev: str
+                      ) -> list[tuple[Revision, str, list[Any]]] | None:
+        """``document_log`` by following the document's file (``git log --follow``) and,
+        where the document moved in from another file, that file: a few blobs instead of
+        every blob under plans/. None when the document is not found at ``rev``."""
+        from coordctl.diff import field_changes
+
+        start = self.resolve(rev)
+        path = self._locate(start, key)
+        if path is None:
+            return None
+        entries: list[tuple[Revision, str, list[Any]]] = []
+        parsed: dict[str, Any] = {}
+
+        def find(sha: str, where: str) -> Any:
+            if sha == _NULL_SHA or not _loaded(where):
+                return None
+            if sha not in parsed:
+                parsed[sha] = _plain_documents(self.cat_files([sha]).get(sha, b"")).get(key)
+            return parsed[sha]
+
+        seen: set[str] = set()
+        while True:
+            moved: tuple[str, str] | None = None
+            for commit in self._commits(start, follow=path):
+                if commit.revision.sha in seen or not commit.changes:
+                    continue
+                seen.add(commit.revision.sha)
+                change = commit.changes[-1]
+                old, new = find(change.old_sha, change.old_path), \
+                    find(change.new_sha, change.new_path)
+                if new is None:
+                    continue  # the document was not in this file yet at this commit
+                if old is None:  # it arrived here: moved in from another file, or added
+                    whole = next(iter(self._commit_changes(commit.revision.sha)), None)
+                    origin = next(((d, ch) for ch in (whole or []) if ch.old_path != path
+                                   and (d := find(ch.old_sha, ch.old_path)) is not None),
+                                  None)
+                    if origin is None:
+                        entries.append((commit.revision, "added", []))
+                        # Did it live (and leave) before? Then only the full walk knows.
+                        return None if self._mentioned_before(commit.revision.sha,
+                                                              key[1]) else entries
+                    if origin[0] != new:
+                        entries.append((commit.revision, "modified",
+                                        list(field_changes(origin[0], new))))
+                    moved = (f"{commit.revision.sha}^", origin[1].old_path)
+                    break
+                if old != new:
+                    entries.append((commit.revision, "modified", list(field_changes(old, new))))
+            if moved is None:
+                return entries
+            start, path = self.resolve(moved[0]), moved[1]
+
+    def _mentioned_before(self, sha: str, text: str) -> bool:
+        """True when a commit before ``sha`` added or removed ``text`` under plans/."""
+        try:
+            out = self._git("log", "-1", "--format=%H", f"-S{text}", f"{sha}^", "--",
+                            f"{self.prefix}{PLANS_DIR}")
+        except GitError:  # sha is the first commit
+            return False
+        return bool(out.strip())
+
+    def _commit_changes(self, sha: str) -> Iterator[list[_Change]]:
+        """The raw changes of one commit under plans/ (against its first parent)."""
+        for commit in self._commits(sha, limit_one=True):
+            yield commit.changes
+
     def document_log(self, kind: str, ident: str, rev: str = "HEAD"
                      ) -> list[tuple[Revision, str, list[Any]]]:
         """Every commit that changed ``kind/ident``, newest first: (revision, change,
@@ -420,6 +520,9 @@ class Repository:
 
         self._require_full_history()
         key = (kind, ident)
+        followed = self._followed_log(key, rev)
+        if followed is not None:
+            return followed
         commits = list(self._commits(rev))
         needle = ident.encode()
         shas = {s for c in commits for ch in c.changes
