@@ -86,13 +86,6 @@ def _references(entry: Entry) -> Iterator[_Raw]:
             yield ("source",), source_kind, source_id, subject, " as source", None, False
 
 
-def references(ws: Workspace) -> list[Reference]:
-    """Every reference made by a valid document, in file order."""
-    return [Reference(entry, *raw) for kind in ("department", "plan", "meeting", "drill",
-                                                 "action")
-            for entry in ws.valid(kind) for raw in _references(entry)]
-
-
 def resolves(ws: Workspace, ref: Reference) -> bool:
     """True when ``ref`` names something that exists, or may be defined in text that a
     YAML error left unread (that error is the one finding)."""
