@@ -25,8 +25,9 @@ def assert_golden(name: str, actual: str | bytes) -> None:
     HTML goldens are compared without the inlined stylesheet.
     """
     __tracebackhide__ = True
-    if name.endswith(".html") and isinstance(actual, str):
-        actual = without_stylesheet(actual)
+    if name.endswith(".html"):
+        text = actual if isinstance(actual, str) else actual.decode("utf-8")
+        actual = without_stylesheet(text)
     data = actual.encode("utf-8") if isinstance(actual, str) else actual
     path = GOLDEN / name
     if os.environ.get("COORDCTL_UPDATE_GOLDEN") == "1":
