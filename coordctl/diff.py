@@ -378,7 +378,7 @@ def format_markdown(result: WorkspaceDiff) -> str:
             if not change.fields:
                 lines.append(f"| {mark} | `{change.kind}/{change.id}` | | `{change.path}` |")
             for f in change.fields:
-                line = _field_line(f).split(": ", 1)[1] if ": " in _field_line(f) else ""
+                line = _field_line(f).partition(": ")[2]
                 lines.append(f"| {mark} | `{change.kind}/{change.id}` | `{_md(f.field)}` | "
                              f"{_md(line)} |")
         lines.append("")

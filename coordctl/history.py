@@ -340,21 +340,21 @@ class Repository:
             raise GitError("this is a shallow clone, so its history is incomplete: run "
                            "'git fetch --unshallow' first")
 
-    def histories(self, rev: str = "HEAD", only: str | None = None,
+    def histories(self, rev: str = "HEAD",
                   since: dt.date | None = None, changes_only: bool = False,
                   kinds: tuple[str, ...] | None = None,
                   watch: dict[str, dt.date] | None = None, cache: Any = None
                   ) -> dict[tuple[str, str], DocumentHistory]:
         """The history of every document up to ``rev``.
 
-        Narrower and cheaper: ``only`` documents whose text contains it (one document's
-        log); only commits ``since`` a date; ``changes_only`` records only changes to
-        documents that existed before the commit (no additions or removals), so commits
-        that only add files are not read at all; ``kinds``: only files that declare a
-        document of these kinds (``kind: plan``, quoted or in a flow mapping) are parsed;
-        ``watch`` (path -> date): only changes to these files (followed back through
-        renames) made on or after their date are read. With a ``coordctl.cache.Cache``,
-        what each blob holds is read once and kept (blobs never change).
+        Narrower and cheaper: only commits ``since`` a date; ``changes_only`` records
+        only changes to documents that existed before each commit (no additions or
+        removals), so commits that only add files are not read at all; ``kinds``: only
+        files that declare a document of these kinds (``kind: plan``, quoted or in a
+        flow mapping) are parsed; ``watch`` (path -> date): only changes to these files
+        (followed back through renames) made on or after their date are read. With a
+        ``coordctl.cache.Cache``, what each blob holds is read once and kept (blobs
+        never change).
         """
         from coordctl.diff import field_changes
 
@@ -378,10 +378,9 @@ class Repository:
                 commit.changes = kept
         shas = {s for c in commits for ch in c.changes
                 for s, p in ((ch.old_sha, ch.old_path), (ch.new_sha, ch.new_path)) if _loaded(p)}
-        needle = only.encode() if only else None
         wanted = re.compile(rb"kind['\"]?\s*:\s*['\"]?(?:" + b"|".join(
             re.escape(k.encode()) for k in kinds) + rb")\b") if kinds else None
-        scope = f"{only or ''}|{','.join(kinds or ())}"
+        scope = ",".join(kinds or ())
         parsed: dict[str, dict[tuple[str, str], Any]] = \
             cache.blob_documents(shas, scope) if cache is not None else {}
         blobs = self.cat_files(shas - parsed.keys())
@@ -392,7 +391,7 @@ class Repository:
                 return {}
             if sha not in parsed:
                 data = blobs.get(sha, b"")
-                skip = (needle and needle not in data) or (wanted and not wanted.search(data))
+                skip = wanted is not None and not wanted.search(data)
                 parsed[sha] = fresh[sha] = {} if skip else _plain_documents(data)
             return parsed[sha]
 
@@ -478,8 +477,8 @@ class Repository:
                 if new is None:
                     continue  # the document was not in this file yet at this commit
                 if old is None:  # it arrived here: moved in from another file, or added
-                    whole = next(iter(self._commit_changes(commit.revision.sha)), None)
-                    origin = next(((d, ch) for ch in (whole or []) if ch.old_path != path
+                    whole = self._commit_changes(commit.revision.sha)
+                    origin = next(((d, ch) for ch in whole if ch.old_path != path
                                    and (d := find(ch.old_sha, ch.old_path)) is not None),
                                   None)
                     if origin is None:
@@ -507,10 +506,9 @@ class Repository:
             return False
         return bool(out.strip())
 
-    def _commit_changes(self, sha: str) -> Iterator[list[_Change]]:
+    def _commit_changes(self, sha: str) -> list[_Change]:
         """The raw changes of one commit under plans/ (against its first parent)."""
-        for commit in self._commits(sha, limit_one=True):
-            yield commit.changes
+        return next((c.changes for c in self._commits(sha, limit_one=True)), [])
 
     def document_log(self, kind: str, ident: str, rev: str = "HEAD"
                      ) -> list[tuple[Revision, str, list[Any]]]:

@@ -94,16 +94,18 @@ class Workspace:
         return self.history_since(None)
 
     def history_since(self, since: dt.date | None,
-                      watch: dict[str, dt.date] | None = None
+                      watch: dict[str, dt.date] | None = None,
+                      kinds: tuple[str, ...] | None = None
                       ) -> dict[tuple[str, str], Any] | None:
         """Like ``histories``, with only the commits made on or after ``since``; with
-        ``watch`` (path -> date), only changes to plans in those files (followed through
-        renames) made on or after their dates, to documents that existed before."""
+        ``watch`` (path -> date), only changes to documents of ``kinds`` in those files
+        (followed through renames) made on or after their dates, to documents that
+        existed before."""
         from coordctl.history import GitError
 
         cache = self.__dict__.setdefault("_history_since", {})
         changes_only = watch is not None
-        key = (since, tuple(sorted(watch.items())) if watch else None)
+        key = (since, tuple(sorted(watch.items())) if watch else None, kinds)
         if key in cache:
             return cache[key]
         if "histories" in self.__dict__ and since is not None:
@@ -117,7 +119,7 @@ class Workspace:
             try:
                 result = self.repository.histories(
                     self.revision, since=since, changes_only=changes_only,
-                    kinds=("plan",) if changes_only else None, watch=watch,
+                    kinds=kinds, watch=watch,
                     cache=self.cache)
             except GitError as exc:
                 note = f"{exc}; rules that need history (approval-stale) did not run"

@@ -40,7 +40,7 @@ def check(ws: Workspace) -> Iterator[Finding]:
     for entry in plans:
         watch[entry.path] = min(watch.get(entry.path, entry.model.reviewed),
                                 entry.model.reviewed)
-    histories = ws.history_since(min(watch.values()), watch=watch)
+    histories = ws.history_since(min(watch.values()), watch=watch, kinds=("plan",))
     if histories is None:
         return
     for entry in plans:
