@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    ByteSize,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -161,9 +162,33 @@ class PolicySettings(_Model):
     """Each plan must be reviewed at least this often."""
 
 
+_BYTE_SIZE = TypeAdapter(ByteSize)
+
+
+def _file_size(value: Any) -> int:
+    if not isinstance(value, bool):
+        try:
+            size = int(_BYTE_SIZE.validate_python(value))
+        except ValueError:
+            size = 0
+        if size > 0:
+            return size
+    raise ValueError(f"'{value}' is not a size: write a number of bytes, or a number and a "
+                     "unit such as 500kB or 4MiB")
+
+
+#: A size in bytes: a number, or a number and a unit such as 500kB or 4MiB.
+FileSize = Annotated[int, PlainValidator(_file_size), WithJsonSchema({
+    "anyOf": [{"type": "integer", "minimum": 1},
+              {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*([KMGTkmgt]i?[Bb]|[Bb])?\s*$"}],
+    "description": "bytes, or a number and a unit: 500kB, 4MiB"})]
+
+
 class CheckSettings(_Model):
     ignore: list[Slug] = []
     """Rule IDs switched off."""
+    max_file_size: FileSize = 4 * 2**20
+    """A file under plans/ larger than this is not read (a yaml-syntax error): 4MiB."""
 
 
 class SmtpSettings(_Model):

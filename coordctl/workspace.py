@@ -464,13 +464,23 @@ class FileResult:
     unread: str | None = None
 
 
-def read_file(path: str, data_bytes: bytes, tz: ZoneInfo) -> FileResult:
-    """Parse and validate one file. Depends only on its path, bytes and the time zone."""
+def read_file(path: str, data_bytes: bytes, tz: ZoneInfo,
+              max_size: int | None = None) -> FileResult:
+    """Parse and validate one file. Depends only on its path, bytes, the time zone and
+    the size limit (``check.max_file_size``): a larger file is not parsed at all."""
     from pydantic import ValidationError
 
     from coordctl.model import MODELS
     from coordctl.validation import did_you_mean, messages
 
+    if max_size is not None and len(data_bytes) > max_size:
+        # Not read, but what it may define still counts: no cascade of unknown-ref.
+        return FileResult([], [_finding(
+            path, (1, 1), "yaml-syntax",
+            f"the file is {len(data_bytes):,} bytes, over the limit of "
+            f"{max_size:,}: split it into smaller files, or raise "
+            f"check.max_file_size in {SETTINGS_FILE}")],
+            data_bytes[:max_size].decode("utf-8", "replace"))
     parsed = yamlsrc.load_bytes(data_bytes)
     result = FileResult([], [], _unread_text(data_bytes, parsed) if parsed.stopped else None)
     findings = result.findings
@@ -561,13 +571,14 @@ def load(root: Path, today: dt.date | None = None, source: Any = None,
                        label=getattr(source, "label", "working tree"),
                        revision=getattr(source, "revision", "HEAD"))
         tz = ws.tz
+        max_size = int(settings.check.max_file_size)
         contents = scanned.contents
         known = cache.files(contents, scanned.settings) if cache is not None else {}
         fresh: dict[str, FileResult] = {}
         for path in contents:
             result = known.get(path)
             if result is None:
-                result = fresh[path] = read_file(path, contents[path], tz)
+                result = fresh[path] = read_file(path, contents[path], tz, max_size)
             if result.unread is not None:
                 ws.unread[path] = result.unread
             findings.extend(result.findings)

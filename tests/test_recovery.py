@@ -295,3 +295,46 @@ def test_ignored_rule_still_applies_when_another_setting_is_bad(findings):
         "check: {ignore: [blackout-date]}\n"
     found = findings(NO_EXCEPT, settings=settings)
     assert summary(found) == [("coordctl.yaml", 2, 11, "schema")]
+
+
+# --- a file over check.max_file_size is not read ---------------------------------------
+
+def test_file_over_the_size_limit_is_one_finding_and_not_a_cascade(findings):
+    # The plan is over 500 bytes: not parsed, so its duty holders are not idle and its
+    # drill's plan is not unknown; the message says how to fix it.
+    settings = SETTINGS + "check:\n  max_file_size: 0.5kB\n"
+    found = findings({}, settings=settings)
+    assert summary(found) == [("plans/plan.yaml", 1, 1, "yaml-syntax")]
+    size = len(textwrap.dedent(PLAN).encode())
+    assert f"the file is {size:,} bytes, over the limit of 500" in found[0].message
+    assert "check.max_file_size in coordctl.yaml" in found[0].message
+
+
+def test_size_limit_accepts_units_and_files_up_to_it(findings):
+    size = len(textwrap.dedent(PLAN).encode())
+    assert findings({}, settings=SETTINGS + f"check: {{max_file_size: {size}}}\n") == []
+    assert findings({}, settings=SETTINGS + "check: {max_file_size: 0.7KiB}\n") == []
+
+
+@pytest.mark.parametrize("value", ["lots", "0", "-5", "true", "[1]"])
+def test_bad_size_limit_is_a_schema_finding_and_the_default_applies(findings, value):
+    found = findings({}, settings=SETTINGS + f"check: {{max_file_size: {value}}}\n")
+    assert [(f.path, f.rule) for f in found] == [("coordctl.yaml", "schema")]
+    assert "is not a size: write a number of bytes, or a number and a unit" \
+        in found[0].message
+
+
+def test_default_size_limit_is_four_mebibytes(make_workspace):
+    from conftest import TODAY
+
+    from coordctl.check import check
+    from coordctl.workspace import load
+
+    root = make_workspace()
+    body = b"kind: department\nid: big\nname: big\nexempt: test\n#"
+    big = root / "plans" / "big.yaml"
+    big.write_bytes(body + b"x" * (4 * 2**20 - len(body)))  # exactly 4 MiB
+    assert check(load(root, today=TODAY)).findings == []
+    big.write_bytes(body + b"x" * (4 * 2**20 - len(body) + 1))
+    assert summary(check(load(root, today=TODAY)).findings) == [
+        ("plans/big.yaml", 1, 1, "yaml-syntax")]
