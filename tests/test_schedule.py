@@ -190,6 +190,20 @@ def test_rules_that_never_occur_are_bounded_in_time(repeat):
     assert time.perf_counter() - began < QUICK
 
 
+def test_never_occurring_rule_search_stops_at_the_last_year():
+    # The bound hooks into dateutil's iteration (rrule._iter and _iterinfo). If a new
+    # python-dateutil changes them, the search silently becomes unbounded (years of
+    # days, seconds per rule): this fails first, naming the cause.
+    from coordctl import schedule
+
+    assert schedule._bounded_iter is not None, \
+        "python-dateutil no longer has rrule._iter/_iterinfo: bound the search another way"
+    rule = schedule._bounded(build_rule("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30",
+                                        dt.datetime(2027, 1, 5), SHANGHAI), 2030)
+    with pytest.raises(schedule._PastLastYear):
+        next(iter(rule))
+
+
 SKIP_RULES = [
     "FREQ=WEEKLY;BYDAY=MO,FR", "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH", "FREQ=DAILY;INTERVAL=3",
     "FREQ=DAILY;BYHOUR=8,14", "FREQ=HOURLY;INTERVAL=5", "FREQ=WEEKLY;COUNT=40",
