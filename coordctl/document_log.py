@@ -21,12 +21,12 @@ class LogEntry:
 
 def parse_ref(text: str) -> tuple[str, str]:
     """``plan/major-incident`` -> ("plan", "major-incident")."""
-    from coordctl.validation import did_you_mean
-
     kind, sep, ident = text.partition("/")
     if not sep or not ident:
         raise CoordctlError(f"'{text}' is not KIND/ID, e.g. plan/major-incident")
     if kind not in KINDS:
+        from coordctl.validation import did_you_mean  # (imports pydantic: only here)
+
         raise CoordctlError(f"unknown kind '{kind}'{did_you_mean(kind, KINDS)}: use one of "
                             f"{', '.join(KINDS)}")
     return kind, ident

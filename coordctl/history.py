@@ -114,6 +114,8 @@ class _Change:
 class _Commit:
     revision: Revision
     changes: list[_Change]
+    root: bool = False
+    """The first commit of its history (no parent)."""
 
 
 class Repository:
@@ -311,12 +313,12 @@ class Repository:
             limit.append("-1")
         paths = ["--follow", "--", f"{self.prefix}{follow}"] if follow else \
             ["--", f"{self.prefix}{PLANS_DIR}"]
-        out = self._git("log", "--format=%x1e%H%x1f%aI%x1f%an%x1f%ae%x1f%s", "--raw", "-z",
+        out = self._git("log", "--format=%x1e%H%x1f%P%x1f%aI%x1f%an%x1f%ae%x1f%s", "--raw", "-z",
                         "--no-abbrev", "-M", "--no-color", *limit, sha, *paths)
         for record in out.split(b"\x1e")[1:]:
             header, _, rest = record.partition(b"\0")
-            commit, date, author, email, subject = header.decode("utf-8", "replace").split(
-                "\x1f", 4)
+            commit, parents, date, author, email, subject = header.decode(
+                "utf-8", "replace").split("\x1f", 5)
             revision = Revision(commit, dt.datetime.fromisoformat(date), author, email,
                                 subject)
             tokens = rest.lstrip(b"\n").split(b"\0")
@@ -333,7 +335,7 @@ class Repository:
                          for t in tokens[index + 1:index + 1 + paths]]
                 changes.append(_Change(old_sha, new_sha, names[0], names[-1]))
                 index += 1 + paths
-            yield _Commit(revision, changes)
+            yield _Commit(revision, changes, not parents)
 
     def _require_full_history(self) -> None:
         if self.shallow:
@@ -421,27 +423,23 @@ class Repository:
         files named after the id first (the usual layout), else any that mentions it."""
         names = self._git("ls-tree", "-r", "-z", "--name-only", "--full-tree", sha, "--",
                           f"{self.prefix}{PLANS_DIR}")
-        for item in names.split(b"\0"):
-            name = item.decode("utf-8", "surrogateescape")
-            path = name[len(self.prefix):]
-            if posixpath.splitext(posixpath.basename(path))[0] == key[1] and _loaded(path):
-                blob = self.cat_files([f"{sha}:{name}"]).get(f"{sha}:{name}", b"")
-                if key in _plain_documents(blob):
-                    return path
-        try:
-            out = self._git("grep", "-l", "-z", "-F", "-e", key[1], sha, "--",
-                            f"{self.prefix}{PLANS_DIR}")
-        except GitError:  # no file mentions it (git grep exits 1)
-            return None
-        for item in out.split(b"\0"):
-            name = item.decode("utf-8", "surrogateescape").partition(":")[2]
-            path = name[len(self.prefix):]
-            if not name or not _loaded(path):
-                continue
-            blob = self.cat_files([f"{sha}:{name}"]).get(f"{sha}:{name}", b"")
-            if key in _plain_documents(blob):
-                return path
-        return None
+        # Searched in the raw listing: a province holds tens of thousands of names.
+        named = re.compile(rb"(?:^|\0)([^\0]*/" + re.escape(key[1].encode())
+                           + rb"\.ya?ml)(?=\0|$)")
+        candidates = [m.group(1).decode("utf-8", "surrogateescape")
+                      for m in named.finditer(names)]
+        if not candidates:
+            try:
+                out = self._git("grep", "-l", "-z", "-F", "-e", key[1], sha, "--",
+                                f"{self.prefix}{PLANS_DIR}")
+            except GitError:  # no file mentions it (git grep exits 1)
+                return None
+            candidates = [item.decode("utf-8", "surrogateescape").partition(":")[2]
+                          for item in out.split(b"\0")]
+        candidates = [name for name in candidates if name and _loaded(name[len(self.prefix):])]
+        blobs = self.cat_files(f"{sha}:{name}" for name in candidates)
+        return next((name[len(self.prefix):] for name in candidates
+                     if key in _plain_documents(blobs.get(f"{sha}:{name}", b""))), None)
 
     def _followed_log(self, key: tuple[str, str], rev: str
                       ) -> list[tuple[Revision, str, list[Any]]] | None:
@@ -456,18 +454,32 @@ class Repository:
             return None
         entries: list[tuple[Revision, str, list[Any]]] = []
         parsed: dict[str, Any] = {}
+        blobs: dict[str, bytes] = {}
+        needle = key[1].encode()
+
+        def fetch(changes: list[_Change]) -> None:
+            """Read the blobs of ``changes`` not read yet, in one ``cat-file`` run."""
+            blobs.update(self.cat_files(
+                sha for ch in changes for sha, where in ((ch.old_sha, ch.old_path),
+                                                         (ch.new_sha, ch.new_path))
+                if sha not in blobs and _loaded(where)))
 
         def find(sha: str, where: str) -> Any:
             if sha == _NULL_SHA or not _loaded(where):
                 return None
             if sha not in parsed:
-                parsed[sha] = _plain_documents(self.cat_files([sha]).get(sha, b"")).get(key)
+                if sha not in blobs:
+                    blobs.update(self.cat_files([sha]))
+                data = blobs.get(sha, b"")
+                parsed[sha] = _plain_documents(data).get(key) if needle in data else None
             return parsed[sha]
 
         seen: set[str] = set()
         while True:
             moved: tuple[str, str] | None = None
-            for commit in self._commits(start, follow=path):
+            commits = list(self._commits(start, follow=path))
+            fetch([commit.changes[-1] for commit in commits if commit.changes])
+            for commit in commits:
                 if commit.revision.sha in seen or not commit.changes:
                     continue
                 seen.add(commit.revision.sha)
@@ -476,10 +488,15 @@ class Repository:
                     find(change.new_sha, change.new_path)
                 if new is None:
                     continue  # the document was not in this file yet at this commit
+                if old is None and commit.root:  # added in the first commit
+                    entries.append((commit.revision, "added", []))
+                    return entries
                 if old is None:  # it arrived here: moved in from another file, or added
-                    whole = self._commit_changes(commit.revision.sha)
-                    origin = next(((d, ch) for ch in whole if ch.old_path != path
-                                   and (d := find(ch.old_sha, ch.old_path)) is not None),
+                    whole = [ch for ch in self._commit_changes(commit.revision.sha)
+                             if ch.old_path != path]
+                    fetch(whole)
+                    origin = next(((d, ch) for ch in whole
+                                   if (d := find(ch.old_sha, ch.old_path)) is not None),
                                   None)
                     if origin is None:
                         entries.append((commit.revision, "added", []))
