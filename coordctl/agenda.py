@@ -329,7 +329,6 @@ def _plan_changes(ws: Any, meeting: Any, start: dt.datetime, locale: str) -> Pla
     """The plans now against the last commit before the previous occurrence began."""
     from coordctl.diff import document_changes, highlights
     from coordctl.history import GitError
-    from coordctl.workspace import load
 
     earlier = ws.occurrences(meeting.schedule, meeting.schedule.start,
                              start.replace(tzinfo=None))
@@ -343,7 +342,7 @@ def _plan_changes(ws: Any, meeting: Any, start: dt.datetime, locale: str) -> Pla
         sha = repo.last_commit_before(previous, ws.revision)
         if sha is None:
             return PlanChanges("unavailable", previous)
-        old = load(ws.root, today=ws.today, source=repo.source(sha))
+        old = ws.as_of(sha)
         when = repo.commit_date(sha).date()
     except GitError:
         return PlanChanges("unavailable", previous)

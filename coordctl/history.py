@@ -260,6 +260,43 @@ class Repository:
                           blob_ids={p: b for p, b in blobs.items() if p != SETTINGS_FILE},
                           revision=sha)
 
+    def tree_ids(self, rev: str) -> dict[str, str] | None:
+        """Workspace path -> blob id of every file under ``plans/`` the workspace would
+        load at ``rev``; None when the tree has symbolic links there (``source`` follows
+        them)."""
+        listing = self._git("ls-tree", "-r", "-z", "--full-tree", self.resolve(rev), "--",
+                            f"{self.prefix}{PLANS_DIR}")
+        out: dict[str, str] = {}
+        for item in listing.split(b"\0"):
+            if not item:
+                continue
+            meta, _, path_bytes = item.partition(b"\t")
+            mode, kind, blob = meta.decode().split()
+            path = path_bytes.decode("utf-8", "surrogateescape")[len(self.prefix):]
+            if kind == "blob" and _loaded(path):
+                if mode == "120000":
+                    return None
+                out[path] = blob
+        return out
+
+    def changed_files(self, old: str, new: str) -> dict[str, str | None] | None:
+        """Workspace path -> its blob id at ``old`` (None: not there) of every file under
+        ``plans/`` that differs between the two commits; None when the settings differ
+        or a symbolic link is involved."""
+        out = self._git("diff-tree", "-r", "-z", "--raw", "--no-renames", "--no-abbrev",
+                        self.resolve(old), self.resolve(new), "--",
+                        f"{self.prefix}{SETTINGS_FILE}", f"{self.prefix}{PLANS_DIR}")
+        tokens = out.split(b"\0")
+        changed: dict[str, str | None] = {}
+        for meta, name in zip(tokens[0::2], tokens[1::2], strict=False):  # a trailing ''
+            old_mode, new_mode, old_sha, _new_sha, _status = meta.lstrip(b":").decode().split()
+            path = name.decode("utf-8", "surrogateescape")[len(self.prefix):]
+            if path == SETTINGS_FILE or "120000" in (old_mode, new_mode):
+                return None
+            if _loaded(path):
+                changed[path] = None if old_sha == _NULL_SHA else old_sha
+        return changed
+
     def _follow_links(self, sha: str, links: dict[str, str]) -> dict[str, str]:
         """The blob each symbolic link (workspace path -> link blob) leads to, followed
         as the working tree of ``sha`` would be read (``DirectorySource``): a file under

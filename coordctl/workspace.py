@@ -74,6 +74,16 @@ class Workspace:
     #: Path -> the text a YAML error left unread (the failing document and the rest).
     unread: dict[str, str] = field(default_factory=dict)
     _index: dict[str, dict[str, Entry]] = field(default_factory=dict)
+    #: The bytes of every file read, and their git blob ids where the source knew them.
+    _contents: dict[str, bytes] = field(default_factory=dict, repr=False)
+    _known_ids: dict[str, str] | None = field(default=None, repr=False)
+
+    def _add(self, entry: Entry) -> None:
+        self.entries.append(entry)
+        if entry.kind in KINDS_SET and entry.id is not None:
+            first = self._index.setdefault(entry.kind, {}).setdefault(entry.id, entry)
+            if first is not entry:
+                self.duplicates.append((entry, first))
 
     # --- git -------------------------------------------------------------------------
 
@@ -128,6 +138,62 @@ class Workspace:
             self.notes.append(note)
         cache[key] = result
         return result
+
+    @cached_property
+    def blob_ids(self) -> dict[str, str]:
+        """Path -> the git blob id of each file read (``git hash-object``)."""
+        import hashlib
+
+        known = self._known_ids or {}
+        return {path: known.get(path) or hashlib.sha1(
+            b"blob %d\0%s" % (len(data), data), usedforsecurity=False).hexdigest()
+            for path, data in self._contents.items()}
+
+    def as_of(self, sha: str) -> Workspace:
+        """The workspace as commit ``sha`` holds it, with the same --today.
+
+        Only the files under ``plans/`` that differ from this workspace are read (the
+        others' documents are shared), so comparing against many past commits stays
+        cheap. Where the committed settings differ, or symbolic links are involved, the
+        whole tree at ``sha`` is read instead. (Uncommitted edits of the settings file
+        are not compared: they apply to both.)
+        """
+        repo = self.repository
+        then = repo.changed_files(sha, self.revision)
+        head = repo.tree_ids(self.revision) if self._known_ids is None else {}
+        if then is None or head is None:
+            return load(self.root, today=self.today, source=repo.source(sha))
+        now = self.blob_ids
+        if self._known_ids is None:  # the working tree: its own changes since HEAD too
+            then.update({p: head.get(p) for p in now.keys() | head.keys()
+                         if p not in then and now.get(p) != head.get(p)})
+        differ = {path: blob for path, blob in then.items() if blob != now.get(path)}
+        blobs = repo.cat_files(blob for blob in differ.values() if blob)
+        tz, size = self.tz, int(self.settings.check.max_file_size)
+        replaced = {path: read_file(path, blobs[blob], tz, size)
+                    for path, blob in differ.items() if blob}
+        ws = Workspace(root=self.root, settings=self.settings,
+                       settings_raw=self.settings_raw, entries=[], findings=[],
+                       today=self.today, label=sha, revision=sha)
+        ws.__dict__["repository"] = repo
+        ws.findings.extend(f for f in self.findings if f.path not in differ)
+        ws._contents = {p: b for p, b in self._contents.items() if p not in differ}
+        ws._contents.update((path, blobs[blob]) for path, blob in differ.items() if blob)
+        ws.unread = {p: t for p, t in self.unread.items() if p not in differ}
+        mine = self.documents_in
+        for path in sorted(mine.keys() | replaced.keys()):
+            result = replaced.get(path)
+            if result is None:
+                if path not in differ:
+                    for entry in mine[path]:
+                        ws._add(entry)
+                continue
+            ws.findings.extend(result.findings)
+            if result.unread is not None:
+                ws.unread[path] = result.unread
+            for entry in result.entries:
+                ws._add(entry)
+        return ws
 
     # --- lookups ---------------------------------------------------------------------
 
@@ -583,11 +649,9 @@ def load(root: Path, today: dt.date | None = None, source: Any = None,
                 ws.unread[path] = result.unread
             findings.extend(result.findings)
             for entry in result.entries:
-                ws.entries.append(entry)
-                if entry.kind in KINDS_SET and entry.id is not None:
-                    first = ws._index.setdefault(entry.kind, {}).setdefault(entry.id, entry)
-                    if first is not entry:
-                        ws.duplicates.append((entry, first))
+                ws._add(entry)
+        ws._contents = contents
+        ws._known_ids = getattr(source, "blob_ids", None)
         if cache is not None:
             cache.remember(fresh, contents, scanned.settings)
             ws.content_key = cache.content_key(contents, scanned.settings)

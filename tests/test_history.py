@@ -452,3 +452,56 @@ def test_without_the_git_program(repo, tmp_path, monkeypatch):
                 "cannot be read"]
         else:
             assert done.stderr.count("coordctl: note:") == 1
+
+
+# --- a workspace as of a past commit, reading only what differs ---------------------------
+
+def _same_workspace(a, b) -> None:
+    """Same documents (file, position, data), findings and duplicates."""
+    from coordctl.check import check
+
+    def documents(ws):
+        return sorted((e.path, e.line, e.column, str(e.kind), str(e.id), repr(e.raw))
+                      for e in ws.entries)
+
+    assert documents(a) == documents(b)
+    assert sorted(map(str, check(a).findings)) == sorted(map(str, check(b).findings))
+    assert sorted((d.path, d.line, f.path) for d, f in a.duplicates) == \
+        sorted((d.path, d.line, f.path) for d, f in b.duplicates)
+
+
+def test_as_of_gives_what_a_full_read_of_that_commit_gives(repo):
+    from coordctl.history import open_repository
+
+    shas = _history_with_findings(repo)
+    repo.move("plans/drill.yaml", "plans/drills/tabletop.yaml")
+    shas.append(repo.commit("Drill into a folder; a duplicate id", {
+        "plans/dup.yaml": base("plans/action.yaml")}))
+    # Uncommitted: an edit, a new untracked file, a deleted file.
+    repo.write({"plans/plan.yaml": base("plans/plan.yaml").replace("特别重大", "特大"),
+                "plans/new.yaml": "kind: department\nid: port\nname: 港务局\n",
+                "plans/dup.yaml": None})
+    working = load(repo.workspace, today=TODAY)
+    git = open_repository(repo.workspace)
+    at_head = load(repo.workspace, today=TODAY, source=git.source("HEAD"))
+    for sha in shas:
+        full = load(repo.workspace, today=TODAY, source=git.source(sha))
+        _same_workspace(working.as_of(sha), full)
+        _same_workspace(at_head.as_of(sha), full)
+    # What is not in the commit's diff is shared, not read again.
+    old = working.as_of(shas[-1])
+    assert old.entry("department", "police") is working.entry("department", "police")
+    assert old.entry("plan", "major-incident") is not working.entry("plan", "major-incident")
+
+
+def test_as_of_reads_the_whole_tree_when_the_settings_changed(repo):
+    from coordctl.history import open_repository
+
+    first = repo.commit_base()
+    repo.commit("Another time zone", {"coordctl.yaml": SETTINGS.replace(
+        "Asia/Shanghai", "Europe/Berlin")})
+    ws = load(repo.workspace, today=TODAY)
+    git = open_repository(repo.workspace)
+    old = ws.as_of(first)
+    assert old.settings.timezone == "Asia/Shanghai"
+    _same_workspace(old, load(repo.workspace, today=TODAY, source=git.source(first)))
