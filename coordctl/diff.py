@@ -148,6 +148,8 @@ def document_changes(old: Workspace, new: Workspace) -> list[DocumentChange]:
     changes = []
     for key in sorted(set(before) | set(after), key=lambda k: (KINDS.index(k[0]), k[1])):
         a, b = before.get(key), after.get(key)
+        if a is b:  # shared by two views of one workspace (``Workspace.as_of``)
+            continue
         if a is None:
             changes.append(DocumentChange(key[0], key[1], "added", b.path))
         elif b is None:
@@ -166,8 +168,9 @@ def _name(ws: Workspace, dept: str, locale: str) -> str:
     return f"{localize(model.name, locale)} ({dept})" if model else dept
 
 
-def _duty_roles(ws: Workspace) -> dict[tuple[str, str], Any]:
-    return {(plan.id, duty.id): duty for plan in ws.plans.values() for duty in plan.duties}
+def _duty_roles(ws: Workspace, plans: set[str]) -> dict[tuple[str, str], Any]:
+    return {(plan.id, duty.id): duty for ident in plans
+            if (plan := ws.plans.get(ident)) is not None for duty in plan.duties}
 
 
 def _next(ws: Workspace, schedule: Any) -> dt.datetime | None:
@@ -212,7 +215,11 @@ def highlights(old: Workspace, new: Workspace, locale: str = "en") -> list[Highl
     """The changes people care about, in plain words."""
     words = _WORDS.get(locale, _WORDS["en"])
     out: list[Highlight] = []
-    before, after = _duty_roles(old), _duty_roles(new)
+    # Plans that are the same object on both sides (``Workspace.as_of`` shares what did
+    # not change) cannot differ: only the others are compared.
+    changed = {ident for ident in old.plans.keys() | new.plans.keys()
+               if old.plans.get(ident) is not new.plans.get(ident)}
+    before, after = _duty_roles(old, changed), _duty_roles(new, changed)
 
     def name(dept: str) -> str:
         return _name(new if dept in new.departments else old, dept, locale)
@@ -240,17 +247,26 @@ def highlights(old: Workspace, new: Workspace, locale: str = "en") -> list[Highl
             if dept not in b.doers and dept != a.accountable and dept != b.accountable:
                 out.append(Highlight("left", words["left"].format(
                     plan=plan, duty=duty, dept=name(dept)), [dept]))
-    held_before, held_after = set(old.holdings), set(new.holdings)
+    # Only holders of the changed plans' duties can start or stop holding any duty; a
+    # duty in a plan that did not change counts on both sides.
+    held_before = {dept for duty in before.values() for dept in duty.holders}
+    held_after = {dept for duty in after.values() for dept in duty.holders}
+
+    def elsewhere(dept: str) -> bool:
+        return any(plan.id not in changed for plan, _ in new.holdings.get(dept, ()))
+
     for dept in sorted(held_after - held_before):
-        if dept in new.departments:
+        if dept in new.departments and not elsewhere(dept):
             out.append(Highlight("first-duty", words["first-duty"].format(dept=name(dept)),
                                  [dept]))
     for dept in sorted(held_before - held_after):
-        out.append(Highlight("last-duty", words["last-duty"].format(dept=name(dept)), [dept]))
+        if not elsewhere(dept):
+            out.append(Highlight("last-duty", words["last-duty"].format(dept=name(dept)),
+                                 [dept]))
     for kind, attr in (("meeting", "meetings"), ("drill", "drills")):
         olds, news = getattr(old, attr), getattr(new, attr)
         for ident in sorted(set(olds) & set(news)):
-            if olds[ident].schedule == news[ident].schedule:
+            if olds[ident] is news[ident] or olds[ident].schedule == news[ident].schedule:
                 continue
             was, now = _next(old, olds[ident].schedule), _next(new, news[ident].schedule)
             if was == now:
@@ -264,7 +280,7 @@ def highlights(old: Workspace, new: Workspace, locale: str = "en") -> list[Highl
                 kind=words[kind], id=ident, old=was.strftime(fmt) if was else words["none"],
                 new=now.strftime(fmt) if now else words["none"]),
                 list(dict.fromkeys(expected))))
-    for ident in sorted(set(old.plans) & set(new.plans)):
+    for ident in sorted(changed & old.plans.keys() & new.plans.keys()):
         old_phases = {p.id: p for p in old.plans[ident].phases}
         for phase in new.plans[ident].phases:
             was = old_phases.get(phase.id)

@@ -263,8 +263,15 @@ class Repository:
     def tree_ids(self, rev: str) -> dict[str, str] | None:
         """Workspace path -> blob id of every file under ``plans/`` the workspace would
         load at ``rev``; None when the tree has symbolic links there (``source`` follows
-        them)."""
-        listing = self._git("ls-tree", "-r", "-z", "--full-tree", self.resolve(rev), "--",
+        them). Remembered per commit."""
+        sha = self.resolve(rev)
+        known = self.__dict__.setdefault("_tree_ids_of", {})
+        if sha not in known:
+            known[sha] = self._tree_ids(sha)
+        return known[sha]
+
+    def _tree_ids(self, sha: str) -> dict[str, str] | None:
+        listing = self._git("ls-tree", "-r", "-z", "--full-tree", sha, "--",
                             f"{self.prefix}{PLANS_DIR}")
         out: dict[str, str] = {}
         for item in listing.split(b"\0"):

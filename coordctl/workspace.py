@@ -149,6 +149,18 @@ class Workspace:
             b"blob %d\0%s" % (len(data), data), usedforsecurity=False).hexdigest()
             for path, data in self._contents.items()}
 
+    @cached_property
+    def _uncommitted(self) -> dict[str, str | None] | None:
+        """Path -> blob id at ``revision`` (None: not there) of each file that differs
+        from it; None when links make the comparison unsafe."""
+        if self._known_ids is not None:  # read from the revision itself
+            return {}
+        head = self.repository.tree_ids(self.revision)
+        if head is None:
+            return None
+        now = self.blob_ids
+        return {p: head.get(p) for p in now.keys() | head.keys() if now.get(p) != head.get(p)}
+
     def as_of(self, sha: str) -> Workspace:
         """The workspace as commit ``sha`` holds it, with the same --today.
 
@@ -160,13 +172,11 @@ class Workspace:
         """
         repo = self.repository
         then = repo.changed_files(sha, self.revision)
-        head = repo.tree_ids(self.revision) if self._known_ids is None else {}
-        if then is None or head is None:
+        uncommitted = self._uncommitted
+        if then is None or uncommitted is None:
             return load(self.root, today=self.today, source=repo.source(sha))
         now = self.blob_ids
-        if self._known_ids is None:  # the working tree: its own changes since HEAD too
-            then.update({p: head.get(p) for p in now.keys() | head.keys()
-                         if p not in then and now.get(p) != head.get(p)})
+        then.update((p, blob) for p, blob in uncommitted.items() if p not in then)
         differ = {path: blob for path, blob in then.items() if blob != now.get(path)}
         blobs = repo.cat_files(blob for blob in differ.values() if blob)
         tz, size = self.tz, int(self.settings.check.max_file_size)

@@ -505,3 +505,43 @@ def test_as_of_reads_the_whole_tree_when_the_settings_changed(repo):
     old = ws.as_of(first)
     assert old.settings.timezone == "Asia/Shanghai"
     _same_workspace(old, load(repo.workspace, today=TODAY, source=git.source(first)))
+
+
+def test_diff_against_as_of_says_what_a_diff_of_two_full_reads_says(repo):
+    # Police also holds a duty in a second plan that does not change; maritime holds
+    # duties only in the plan that changes; health loses its last one.
+    from coordctl.diff import document_changes, highlights
+    from coordctl.history import open_repository
+
+    flood = """\
+        kind: plan
+        id: flood
+        title: 防汛预案
+        owner: police
+        departments: [police]
+        levels: [{id: I, name: 特别重大}]
+        phases: [{id: initial, name: 先期处置}]
+        duties: [{id: patrol, task: 巡查, phase: initial, accountable: police}]
+        """
+    maritime = "kind: department\nid: maritime\nname: 海事局\n"
+    first = repo.commit_base()
+    second = repo.commit("Flood plan", {"plans/flood.yaml": flood,
+                                        "plans/maritime.yaml": maritime})
+    plan = base("plans/plan.yaml")
+    repo.commit("Police and health off the major incident; maritime on", {
+        "plans/plan.yaml": plan.replace("accountable: police", "accountable: maritime")
+        .replace("accountable: health\n    responsible: [health, police]",
+                 "accountable: maritime")
+        .replace("departments: [police, health]", "departments: [maritime]")})
+    working = load(repo.workspace, today=TODAY)
+    git = open_repository(repo.workspace)
+    for sha in (first, second):
+        full = load(repo.workspace, today=TODAY, source=git.source(sha))
+        shared = working.as_of(sha)
+        assert [(c.kind, c.id, c.change, c.fields) for c in document_changes(shared, working)] \
+            == [(c.kind, c.id, c.change, c.fields) for c in document_changes(full, working)]
+        got = [h.text for h in highlights(shared, working)]
+        assert got == [h.text for h in highlights(full, working)]
+    assert any("(health) no longer holds any duty" in text for text in got)
+    assert not any("(police) no longer holds" in text for text in got)
+    assert any("(maritime) now holds duties" in text for text in got)
