@@ -135,21 +135,28 @@ def field_changes(old: Any, new: Any, path: str = "") -> Iterator[FieldChange]:
 
 
 def _documents(ws: Workspace) -> dict[tuple[str, str], Entry]:
+    """(kind, id) -> the first document of that identity (remembered per workspace)."""
+    known = ws.__dict__.get("_diff_documents")
+    if known is not None:
+        return known
     out: dict[tuple[str, str], Entry] = {}
     for entry in ws.entries:
         if entry.kind in KINDS and entry.id is not None:
             out.setdefault((entry.kind, entry.id), entry)
+    ws.__dict__["_diff_documents"] = out
     return out
 
 
 def document_changes(old: Workspace, new: Workspace) -> list[DocumentChange]:
     """Added, removed and modified documents, sorted by kind (DESIGN order) and id."""
     before, after = _documents(old), _documents(new)
+    # Documents that are the same object on both sides (``Workspace.as_of`` shares what
+    # did not change) are skipped before sorting.
+    differ = [key for key in before.keys() | after.keys()
+              if before.get(key) is not after.get(key)]
     changes = []
-    for key in sorted(set(before) | set(after), key=lambda k: (KINDS.index(k[0]), k[1])):
+    for key in sorted(differ, key=lambda k: (KINDS.index(k[0]), k[1])):
         a, b = before.get(key), after.get(key)
-        if a is b:  # shared by two views of one workspace (``Workspace.as_of``)
-            continue
         if a is None:
             changes.append(DocumentChange(key[0], key[1], "added", b.path))
         elif b is None:

@@ -144,10 +144,11 @@ class Workspace:
         """Path -> the git blob id of each file read (``git hash-object``)."""
         import hashlib
 
-        known = self._known_ids or {}
-        return {path: known.get(path) or hashlib.sha1(
-            b"blob %d\0%s" % (len(data), data), usedforsecurity=False).hexdigest()
-            for path, data in self._contents.items()}
+        if self._known_ids is not None:  # read from git: known
+            return self._known_ids
+        return {path: hashlib.sha1(b"blob %d\0%s" % (len(data), data),
+                                   usedforsecurity=False).hexdigest()
+                for path, data in self._contents.items()}
 
     @cached_property
     def _uncommitted(self) -> dict[str, str | None] | None:
@@ -178,17 +179,25 @@ class Workspace:
         now = self.blob_ids
         then.update((p, blob) for p, blob in uncommitted.items() if p not in then)
         differ = {path: blob for path, blob in then.items() if blob != now.get(path)}
-        blobs = repo.cat_files(blob for blob in differ.values() if blob)
+        read = self.__dict__.get("_read_blobs", {})
+        blobs = repo.cat_files(blob for path, blob in differ.items()
+                               if blob and (path, blob) not in read)
         tz, size = self.tz, int(self.settings.check.max_file_size)
-        replaced = {path: read_file(path, blobs[blob], tz, size)
-                    for path, blob in differ.items() if blob}
+        # Many past commits hold the same old version of a file: each is read once.
+        known = self.__dict__.setdefault("_read_blobs", {})
+        replaced = {}
+        for path, blob in differ.items():
+            if blob:
+                if (path, blob) not in known:
+                    known[path, blob] = read_file(path, blobs[blob], tz, size)
+                replaced[path] = known[path, blob]
         ws = Workspace(root=self.root, settings=self.settings,
                        settings_raw=self.settings_raw, entries=[], findings=[],
                        today=self.today, label=sha, revision=sha)
         ws.__dict__["repository"] = repo
         ws.findings.extend(f for f in self.findings if f.path not in differ)
-        ws._contents = {p: b for p, b in self._contents.items() if p not in differ}
-        ws._contents.update((path, blobs[blob]) for path, blob in differ.items() if blob)
+        ws._known_ids = {p: b for p, b in now.items() if p not in differ}
+        ws._known_ids.update((path, blob) for path, blob in differ.items() if blob)
         ws.unread = {p: t for p, t in self.unread.items() if p not in differ}
         mine = self.documents_in
         for path in sorted(mine.keys() | replaced.keys()):
