@@ -289,7 +289,8 @@ def _drills(ws: Any, attendees: list[str], day: dt.date, locale: str) -> list[Dr
     for drill in ws.drills.values():
         if drill.status == "cancelled":
             continue
-        taking_part = [d for d in attendees if d in ws.drill_participants(drill)]
+        participants = set(ws.drill_participants(drill))
+        taking_part = [d for d in attendees if d in participants]
         if not taking_part:
             continue
         for occurrence in ws.occurrences(drill.schedule, start, end):
