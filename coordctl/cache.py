@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from coordctl import __version__
+from coordctl.errors import OutputError
 
 #: Changes whenever the cached objects change shape.
 FORMAT = "1"
@@ -90,14 +91,16 @@ class Cache:
             if self.folder.name == ".coordctl-cache":
                 ignore = self.folder / ".gitignore"
                 if not ignore.exists():
-                    ignore.write_text("# coordctl's cache: never commit it\n*\n")
+                    from coordctl.output import write_atomic
+
+                    write_atomic(ignore, b"# coordctl's cache: never commit it\n*\n")
             db = sqlite3.connect(self.folder / "cache.sqlite", timeout=2,
                                  isolation_level=None)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("CREATE TABLE IF NOT EXISTS entry (key TEXT PRIMARY KEY, value BLOB)")
             self._db = db
-        except (OSError, sqlite3.Error):
+        except (OSError, OutputError, sqlite3.Error):
             self._failed = True
         return self._db
 

@@ -481,8 +481,17 @@ def serve(options: Options, directory: str, host: str, port: int, watch: bool) -
     serve_site(Path(directory), host, port, options=options if watch else None)
 
 
+def _terminated(signum: int, frame: Any) -> None:
+    """SIGTERM (``kill``, ``timeout``, a CI job cancelled) unwinds like Ctrl-C, so that an
+    interrupted build removes its temporary folder; the exit code is 128 + 15."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     """Console entry point."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminated)
     cli(prog_name="coordctl")
 
 

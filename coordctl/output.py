@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -10,8 +11,23 @@ from pathlib import Path
 from coordctl.errors import OutputError
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: Read once, at import, while coordctl has one thread: setting the umask to read it
+#: is not safe while other threads create files.
+_UMASK = _umask()
+
+
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file renamed into place."""
+    """Write ``data`` to ``path`` through a temporary file renamed into place.
+
+    The file gets the permissions of the file it replaces, or those a new file gets
+    from the umask (the temporary file alone would make it readable by its owner only).
+    """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
@@ -22,6 +38,11 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise OutputError(f"cannot write {path}: {exc.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
+            try:
+                mode = stat.S_IMODE(os.stat(path).st_mode) & 0o777
+            except OSError:
+                mode = 0o666 & ~_UMASK
+            os.chmod(tmp, mode)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

@@ -17,6 +17,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -581,22 +582,42 @@ def _sibling(out: Path, purpose: str) -> Path:
             return candidate
 
 
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) and SIGTERM back until the block is done: they arrive at its
+    end. Where the system cannot (Windows), nothing is held."""
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None:
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = mask(signal.SIG_BLOCK, [])  # what to go back to, before holding anything
+    try:
+        mask(signal.SIG_BLOCK, held)
+        yield
+    finally:
+        mask(signal.SIG_SETMASK, previous)
+
+
 def _swap(new: Path, out: Path) -> None:
     """Put ``new`` where ``out`` is: the old folder is renamed aside, the new one renamed
-    into place, then the old one removed; a failed rename puts the old one back."""
+    into place, then the old one removed; a failed rename puts the old one back. An
+    interrupt waits until all this is done: it never finds the site renamed aside, or
+    half removed next to the new one."""
     _check_target(out)  # it may have changed while the site was built
-    old = None
-    if out.exists():
-        old = _sibling(out, "old")
-        os.rename(out, old)
-    try:
-        os.rename(new, out)
-    except BaseException:
+    with _signals_held():
+        old = None
+        if out.exists():
+            old = _sibling(out, "old")
+            os.rename(out, old)
+        try:
+            os.rename(new, out)
+        except BaseException:
+            if old is not None:
+                os.rename(old, out)
+            raise
         if old is not None:
-            os.rename(old, out)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def build_site(ws: Any, out: Path, locale: str, audience: str = "public",
@@ -617,11 +638,11 @@ def build_site(ws: Any, out: Path, locale: str, audience: str = "public",
     _check_target(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        temp = _sibling(out, "build")
-        temp.mkdir()
     except OSError as exc:
         raise OutputError(f"cannot write {out}: {exc.strerror}") from None
+    temp = _sibling(out, "build")  # its name holds this process's id: no one else's
     try:
+        temp.mkdir()  # in the try: an interrupt right after it still removes it
         writer = _Writer(temp)
         writer.write(MARKER, "the site marker", MARKER_TEXT)
         site = _Site(ws, locale, audience)
