@@ -582,6 +582,37 @@ def _sibling(out: Path, purpose: str) -> Path:
             return candidate
 
 
+def _remove_leftovers(out: Path) -> None:
+    """Remove the temporary folders of builds of ``out`` that were killed (SIGKILL, a
+    power cut) and could not clean up: only folders named exactly as ``_sibling`` names
+    them, whose process is gone, holding the site marker or nothing at all."""
+    if os.name != "posix":  # os.kill(pid, 0) tests for a process only on POSIX
+        return
+    pattern = re.compile(rf"\.{re.escape(out.name)}\.(?:build|old)-(\d+)-[0-9a-f]{{8}}")
+    try:
+        entries = list(os.scandir(out.parent))
+    except OSError:
+        return
+    for entry in entries:
+        found = pattern.fullmatch(entry.name)
+        if found is None or entry.is_symlink() or not entry.is_dir():
+            continue
+        try:
+            os.kill(int(found.group(1)), 0)
+            continue  # that build is still running (or the number was reused): keep
+        except ProcessLookupError:
+            pass
+        except (PermissionError, OverflowError):  # another user's process: keep
+            continue
+        folder = Path(entry.path)
+        try:
+            ours = (folder / MARKER).is_file() or not any(folder.iterdir())
+        except OSError:
+            continue
+        if ours:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
     """Hold Ctrl-C (SIGINT) and SIGTERM back until the block is done: they arrive at its
@@ -664,6 +695,7 @@ def build_site(ws: Any, out: Path, locale: str, audience: str = "public",
                     writer.write(job.path, job.what, data)
             site.write_feeds(writer)
         _swap(temp, out)
+        _remove_leftovers(out)
     except OSError as exc:
         shutil.rmtree(temp, ignore_errors=True)
         raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from None

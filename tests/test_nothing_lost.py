@@ -398,8 +398,35 @@ def test_sigkill_during_a_build_keeps_the_previous_site_and_the_next_build_works
     result = run(root, "build", "-o", str(site))
     assert result.exit_code == 0, result.stderr
     assert tree(site) == fresh_site(root, tmp_path / "reference")
-    # The next build is not confused by it and, not having made it, does not delete it.
-    assert temporaries(site) == left
+    # The next build is not confused by it, and removes it: its name is a build's of
+    # this site, the process that made it is gone and it holds the site marker.
+    assert temporaries(site) == []
+
+
+def test_a_build_removes_only_leftovers_of_dead_builds_of_its_own_site(
+        make_workspace: Callable[..., Path], tmp_path: Path) -> None:
+    parent = tmp_path / "public"
+    parent.mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    alive = str(os.getpid())
+    gone = [f".site.build-{dead}-0123abcd", f".site.old-{dead}-89abcdef",
+            f".site.build-{dead}-00000000"]  # marker, marker, empty
+    kept = [f".site.build-{alive}-0123abcd",  # a build still running
+            f".site.build-{dead}-feedbeef",  # not a site: no marker, not empty
+            f".site.build-{dead}-0123abc",  # not a name coordctl makes
+            f".other.build-{dead}-0123abcd"]  # another site's
+    for name in gone[:2] + kept:
+        (parent / name).mkdir()
+        (parent / name / MARKER).write_text("x", encoding="utf-8")
+    (parent / gone[2]).mkdir()
+    (parent / kept[1] / MARKER).unlink()
+    (parent / kept[1] / "notes.txt").write_text("mine\n", encoding="utf-8")
+    root = make_workspace()
+    result = run(root, "build", "-o", str(parent / "site"))
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in parent.iterdir()) == sorted([*kept, "site"])
+    assert (parent / kept[1] / "notes.txt").read_text(encoding="utf-8") == "mine\n"
 
 
 @pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
