@@ -21,7 +21,7 @@ from typing import Any
 
 from coordctl.errors import CoordctlError
 from coordctl.findings import SETTINGS_FILE
-from coordctl.source import PLANS_DIR, YAML_SUFFIXES, TreeSource
+from coordctl.source import PLANS_DIR, YAML_SUFFIXES, TreeSource, shown_path
 
 _NULL_SHA = "0" * 40
 #: Words in git's messages that mean an object cannot be read.
@@ -214,7 +214,8 @@ class Repository:
         wanted = list(dict.fromkeys(s for s in shas if s and s != _NULL_SHA))
         if not wanted:
             return {}
-        out = self._git("cat-file", "--batch", stdin="\n".join(wanted).encode() + b"\n")
+        names = "\n".join(wanted).encode("utf-8", "surrogateescape")  # sha:path may hold any
+        out = self._git("cat-file", "--batch", stdin=names + b"\n")
         blobs: dict[str, bytes] = {}
         pos = 0
         for sha in wanted:
@@ -248,9 +249,9 @@ class Repository:
             if mode == "120000":
                 links[path] = blob
             else:
-                blobs[path] = blob
+                blobs[shown_path(path)] = blob
         if links:
-            blobs.update(self._follow_links(sha, links))
+            blobs.update((shown_path(p), b) for p, b in self._follow_links(sha, links).items())
         if SETTINGS_FILE not in blobs:
             raise GitError(f"there is no {self.prefix}{SETTINGS_FILE} at {rev}")
         contents = self.cat_files(blobs.values())
@@ -279,7 +280,7 @@ class Repository:
                 continue
             meta, _, path_bytes = item.partition(b"\t")
             mode, kind, blob = meta.decode().split()
-            path = path_bytes.decode("utf-8", "surrogateescape")[len(self.prefix):]
+            path = shown_path(path_bytes.decode("utf-8", "surrogateescape")[len(self.prefix):])
             if kind == "blob" and _loaded(path):
                 if mode == "120000":
                     return None
@@ -297,7 +298,7 @@ class Repository:
         changed: dict[str, str | None] = {}
         for meta, name in zip(tokens[0::2], tokens[1::2], strict=False):  # a trailing ''
             old_mode, new_mode, old_sha, _new_sha, _status = meta.lstrip(b":").decode().split()
-            path = name.decode("utf-8", "surrogateescape")[len(self.prefix):]
+            path = shown_path(name.decode("utf-8", "surrogateescape")[len(self.prefix):])
             if path == SETTINGS_FILE or "120000" in (old_mode, new_mode):
                 return None
             if _loaded(path):

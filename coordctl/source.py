@@ -7,7 +7,7 @@ under ``plans/``, and what bytes each holds. Paths are workspace-relative, with 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,16 @@ from coordctl.findings import SETTINGS_FILE
 
 PLANS_DIR = "plans"
 YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def shown_path(path: str) -> str:
+    """``path`` as valid text: bytes of a file name that are not UTF-8 (kept by Python as
+    surrogates) written as ``\\xff``, so findings, JSON and pages can name the file."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def find_root(start: Path, explicit: bool = False) -> Path:
@@ -42,6 +52,8 @@ class DirectorySource:
 
     root: Path
     label: str = "working tree"
+    #: Shown path -> the path on disk, for file names that are not valid UTF-8.
+    real: dict[str, str] = field(default_factory=dict)
 
     def settings(self) -> bytes:
         return self._read(self.root / SETTINGS_FILE, SETTINGS_FILE)
@@ -80,13 +92,17 @@ class DirectorySource:
                     if not link:  # linked folders are not followed (no loops)
                         walk(entry.path, f"{relative}/{name}")
                 elif name.endswith(YAML_SUFFIXES):
-                    found.append(f"{relative}/{name}")
+                    path = f"{relative}/{name}"
+                    shown = shown_path(path)
+                    if shown != path:
+                        self.real[shown] = path
+                    found.append(shown)
 
         walk(plans, PLANS_DIR)
         return sorted(found)
 
     def read(self, path: str) -> bytes:
-        return self._read(os.path.join(self.root, path), path)
+        return self._read(os.path.join(self.root, self.real.get(path, path)), path)
 
     @staticmethod
     def _read(full: Path | str, shown: str) -> bytes:

@@ -545,3 +545,27 @@ def test_diff_against_as_of_says_what_a_diff_of_two_full_reads_says(repo):
     assert any("(health) no longer holds any duty" in text for text in got)
     assert not any("(police) no longer holds" in text for text in got)
     assert any("(maritime) now holds duties" in text for text in got)
+
+
+def test_a_file_name_that_is_not_utf8_is_named_with_an_escape_everywhere(repo):
+    # Findings, JSON, --rev, diff and log name it as plans/bad\xffname.yaml: valid text.
+    repo.commit_base()
+    odd = os.fsdecode(b"bad\xffname.yaml")
+    (repo.workspace / "plans" / odd).write_bytes(b"kind: department\nid: x1\nname: X\n")
+    repo.commit("A department in a file whose name is not UTF-8")
+    shown = "plans/bad\\xffname.yaml"
+    expected = [(shown, "department-without-duty")]
+    for options in ((), ("--rev", "HEAD")):
+        code, out, err = check_json(repo.workspace, *options)
+        assert code == 1, err
+        assert [(f["path"], f["rule"]) for f in json.loads(out)["findings"]] == expected
+    (repo.workspace / "plans" / odd).write_bytes(
+        b"kind: department\nid: x1\nname: X\nexempt: test\n")
+    result = invoke("-C", str(repo.workspace), "--today", DAY, "diff", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert [(c["id"], c["path"]) for c in json.loads(result.stdout)["changes"]] == \
+        [("x1", shown)]
+    result = invoke("-C", str(repo.workspace), "--today", DAY, "log", "department/x1")
+    assert result.exit_code == 0, result.stderr
+    assert "added department/x1" in result.stdout
+    assert load(repo.workspace, today=TODAY).as_of(repo.head()).entry("department", "x1")
