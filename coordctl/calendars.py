@@ -254,7 +254,7 @@ def events(ws: Workspace, locale: str, kind: str | None = None) -> list[Event]:
 
 
 def _calendar_header(ws: Workspace, name: str, method: str) -> Any:
-    from icalendar import Calendar, vDuration
+    from icalendar import Calendar, vDuration, vText
 
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -262,8 +262,10 @@ def _calendar_header(ws: Workspace, name: str, method: str) -> Any:
     cal.add("calscale", "GREGORIAN")
     cal.add("method", method)
     if method == "PUBLISH":
-        cal.add("name", name)
-        cal.add("x-wr-calname", name)
+        # vText escapes line breaks, ';' and ','; icalendar 7 leaves a plain str for
+        # these two properties as it is, and refuses a line break in it
+        cal.add("name", vText(name))
+        cal.add("x-wr-calname", vText(name))
         cal.add("x-wr-timezone", ws.settings.timezone)
         refresh = vDuration(REFRESH)
         refresh.params["VALUE"] = "DURATION"

@@ -111,7 +111,9 @@ def check_workspace(root: Path, today: dt.date, select: Sequence[str] = (),
 
 
 def format_text(findings: Sequence[Finding]) -> str:
-    return "".join(f"{f}\n" for f in findings)
+    """One line per finding, even when a file name or a quoted value holds a line break
+    (written as \\n or \\r)."""
+    return "".join(str(f).replace("\r", "\\r").replace("\n", "\\n") + "\n" for f in findings)
 
 
 def format_json(findings: Sequence[Finding]) -> str:

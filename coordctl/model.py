@@ -193,7 +193,7 @@ class CheckSettings(_Model):
 
 class SmtpSettings(_Model):
     host: str
-    port: int = 587
+    port: int = Field(default=587, ge=1, le=65535)
     starttls: bool = True
     ssl: bool = False
     """Connect with implicit TLS (port 465) instead of STARTTLS."""
@@ -327,6 +327,33 @@ class Plan(_Model):
         return next((lv for lv in self.levels if lv.id == level_id), None)
 
 
+#: RFC 5545 ranges of the numbers in a repeat rule (for BYDAY, the number before the
+#: weekday); dateutil checks few of them and calendar writers refuse numbers past 32 bits.
+_RULE_RANGES = {"COUNT": (1, 2**31 - 1), "INTERVAL": (1, 2**31 - 1), "BYSECOND": (0, 60),
+                "BYMINUTE": (0, 59), "BYHOUR": (0, 23), "BYDAY": (-53, 53),
+                "BYMONTHDAY": (-31, 31), "BYYEARDAY": (-366, 366), "BYWEEKNO": (-53, 53),
+                "BYMONTH": (1, 12), "BYSETPOS": (-366, 366)}
+
+
+def _check_rule_numbers(text: str) -> None:
+    """``ValueError`` for a number out of its RFC 5545 range, or an UNTIL out of the
+    years dates may have (numbers that are not numbers are left to ``build_rule``)."""
+    parts = _schedule.rule_parts(text)
+    for name, (low, high) in _RULE_RANGES.items():
+        for item in parts[name].split(",") if name in parts else ():
+            number = item[:-2] if name == "BYDAY" else item
+            if not number.lstrip("+-").isdigit():
+                continue
+            value = int(number) if len(number) < 12 else high + 1
+            if not low <= value <= high or (value == 0 and low < 0):
+                raise ValueError(f"{name}={item} is out of range: write a number from "
+                                 f"{low} to {high}{' other than 0' if low < 0 else ''}")
+    year = parts.get("UNTIL", "")[:4]
+    if year.isdigit() and not _values.MIN_YEAR <= int(year) <= _values.MAX_YEAR:
+        raise ValueError(f"UNTIL={parts['UNTIL']} is out of range: write a year from "
+                         f"{_values.MIN_YEAR} to {_values.MAX_YEAR}")
+
+
 class Schedule(_Model):
     start: LocalDateTime
     duration: DurationT = _values.parse_duration("1h")
@@ -342,6 +369,7 @@ class Schedule(_Model):
     @classmethod
     def _rule(cls, value: str | None) -> str | None:
         if value is not None:
+            _check_rule_numbers(value)
             _schedule.build_rule(value, dt.datetime(2000, 1, 1), _schedule.zone("UTC"))
         return value
 
@@ -356,7 +384,7 @@ class Schedule(_Model):
 class AgendaItem(_Model):
     title: Text
     presenter: Ref | None = None
-    minutes: int | None = Field(default=None, ge=1)
+    minutes: int | None = Field(default=None, ge=1, le=24 * 60)
 
 
 class Meeting(_Model):

@@ -240,6 +240,42 @@ def expand(start: dt.datetime, duration: dt.timedelta, repeat: str | None,
         return
 
 
+#: Occurrences are at least a second apart: a window shorter than this lists whole.
+_LISTABLE = dt.timedelta(seconds=MAX_OCCURRENCES - 1)
+
+
+def last_before(start: dt.datetime, repeat: str, tz: ZoneInfo, moment: dt.datetime
+                ) -> dt.datetime | None:
+    """The last occurrence of ``repeat`` from ``start`` that starts before ``moment``
+    (naive local times), or None; bounded like ``expand``.
+
+    dateutil's ``rule.before()`` walks every occurrence from the start: millions for
+    ``FREQ=SECONDLY;BYMONTH=1``, minutes of work. This looks back over windows that grow
+    from a day; a window with more occurrences than one expansion lists is halved,
+    keeping the later half while it has one, until it lists whole.
+    """
+    def starts(low: dt.datetime, high: dt.datetime, limit: int) -> list[dt.datetime]:
+        return [o.start.replace(tzinfo=None) for o in
+                expand(start, dt.timedelta(0), repeat, (), tz, low, high, limit)]
+
+    high, span = moment, dt.timedelta(days=1)
+    while high > start:
+        low = max(start, high - span)
+        found = starts(low, high, MAX_OCCURRENCES)
+        if len(found) >= MAX_OCCURRENCES:
+            while high - low > _LISTABLE:
+                middle = low + (high - low) / 2
+                if starts(middle, high, 1):
+                    low = middle
+                else:
+                    high = middle
+            found = starts(low, high, MAX_OCCURRENCES)
+        if found:
+            return found[-1]
+        high, span = low, span * 8
+    return None
+
+
 def portability_problems(text: str) -> list[str]:
     """What in a repeat rule mainstream clients (Outlook) cannot show; empty if portable."""
     try:

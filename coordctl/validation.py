@@ -25,7 +25,15 @@ def did_you_mean(word: object, choices: Iterable[str]) -> str:
         lowered = {c.lower(): c for c in choices}
         if word.lower() in lowered:
             close = [lowered[word.lower()]]
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return f" (did you mean '{close[0]}'?{non_ascii_hint(word)})" if close else ""
+
+
+def non_ascii_hint(word: str) -> str:
+    """`` 'pоlice' holds the non-ASCII character U+043E: retype it`` when ``word`` holds
+    one (a Cyrillic о, a no-break or zero-width space look like what was meant), else ''."""
+    odd = next((c for c in word if not c.isascii()), None)
+    return "" if odd is None else \
+        f" '{word}' holds the non-ASCII character U+{ord(odd):04X}: retype it"
 
 
 def position(raw: Any, loc: Sequence[Any], key: bool = False) -> tuple[int, int]:

@@ -71,12 +71,13 @@ class Duration:
                              seconds=self.seconds)
 
     def after(self, moment: dt.date) -> dt.date:
-        """``moment`` plus this duration, in calendar arithmetic."""
-        return moment + self.as_relativedelta()
+        """``moment`` plus this duration, in calendar arithmetic (a date stays a date:
+        hours and minutes count only as far as they reach another day)."""
+        return _same_kind(moment + self.as_relativedelta(), moment)
 
     def before(self, moment: dt.date) -> dt.date:
-        """``moment`` minus this duration, in calendar arithmetic."""
-        return moment - self.as_relativedelta()
+        """``moment`` minus this duration, in calendar arithmetic (a date stays a date)."""
+        return _same_kind(moment - self.as_relativedelta(), moment)
 
     @property
     def minutes(self) -> int:
@@ -102,6 +103,27 @@ class Duration:
         return out if out != "P" else "PT0S"
 
 
+def _same_kind(result: dt.date, moment: dt.date) -> dt.date:
+    """``result`` as a date when ``moment`` is one (dateutil makes a date plus hours a
+    date-time, which cannot be compared with dates)."""
+    if isinstance(result, dt.datetime) and not isinstance(moment, dt.datetime):
+        return result.date()
+    return result
+
+
+#: No duration is longer than 100 years (and a day for the leap years): with dates in
+#: MIN_YEAR..MAX_YEAR, date arithmetic then never leaves what Python's dates can hold.
+MAX_DURATION_DAYS = 100 * 365 + 25
+
+
+def _bounded(duration: Duration) -> Duration:
+    days = duration.years * 365 + duration.months * 30 + duration.days
+    if days + duration.seconds // 86400 > MAX_DURATION_DAYS:
+        raise ValueError(f"the duration '{duration.text}' is longer than 100 years: "
+                         "write a shorter one")
+    return duration
+
+
 def parse_duration(value: object) -> Duration:
     """``5m``, ``2h``, ``1h30m``, ``3d``, ``2w`` or ISO 8601 (``PT5M``, ``P3Y``)."""
     if isinstance(value, Duration):
@@ -114,12 +136,12 @@ def parse_duration(value: object) -> Duration:
     short = _SHORT.match(text)
     if short and text:
         w, d, h, m = (int(g or 0) for g in short.groups())
-        return Duration(days=w * 7 + d, seconds=h * 3600 + m * 60, text=text)
+        return _bounded(Duration(days=w * 7 + d, seconds=h * 3600 + m * 60, text=text))
     iso = _ISO.match(text.upper())
     if iso:
         y, mo, w, d, h, mi, s = (int(g or 0) for g in iso.groups())
-        return Duration(years=y, months=mo, days=w * 7 + d, seconds=h * 3600 + mi * 60 + s,
-                        text=text)
+        return _bounded(Duration(years=y, months=mo, days=w * 7 + d,
+                                 seconds=h * 3600 + mi * 60 + s, text=text))
     raise ValueError(
         f"'{text}' is not a duration: write 5m, 2h, 1h30m, 3d, 2w, or ISO 8601 like PT5M or P3Y")
 
@@ -128,6 +150,15 @@ _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2}))?$")
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2})?$"
+#: Dates and date-times outside these years are mistakes (0207 for 2027), and outputs
+#: that add reminders or durations to them would leave what Python's dates can hold.
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
+
+def _year_in_range(value: object, year: int) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"'{value}' is out of range: write a year from {MIN_YEAR} to "
+                         f"{MAX_YEAR}")
 
 
 def parse_date(value: object) -> dt.date:
@@ -141,6 +172,7 @@ def parse_date(value: object) -> dt.date:
     match = _DATE.match(value.strip())
     if not match:
         raise ValueError(f"'{value}' is not a date: write it as YYYY-MM-DD, e.g. 2027-01-05")
+    _year_in_range(value, int(match.group(1)))
     try:
         return dt.date(*(int(g) for g in match.groups()))
     except ValueError as exc:
@@ -163,6 +195,7 @@ def parse_local_datetime(value: object) -> dt.datetime:
             raise ValueError(f"'{text}' has a time zone; local date-times carry none "
                              "(the workspace time zone applies): write e.g. 2027-01-05T09:30")
         raise ValueError(f"'{text}' is not a local date-time: write it as 2027-01-05T09:30")
+    _year_in_range(text, int(match.group(1)))
     try:
         return dt.datetime(*(int(g or 0) for g in match.groups()))
     except ValueError as exc:

@@ -220,6 +220,13 @@ def _checked(name: str, construct: Any) -> Any:
             raise
         except (ValueError, KeyError, IndexError, TypeError, AttributeError, OverflowError):
             value = getattr(node, "value", "")
+            if name == "a whole number" and isinstance(value, str) and \
+                    value.lstrip("+-").replace("_", "").isdigit():
+                # Python refuses to read whole numbers of more than 4,300 digits
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the number has {len(value):,} digits, too many to read: "
+                    "write a smaller one, or quote it if it is text", node.start_mark) \
+                    from None
             shown = f"'{value}'" if isinstance(value, str) and len(value) <= 40 and \
                 "\n" not in value else "the value"
             raise yaml.constructor.ConstructorError(
@@ -236,6 +243,10 @@ for _tag, _name in (("bool", "true or false"), ("int", "a whole number"),
         _name, _Loader.yaml_constructors[f"tag:yaml.org,2002:{_tag}"]))
 
 
+_NUL_MESSAGE = ("the file holds NUL characters: it is UTF-16 without a byte order mark, "
+                "or not text at all; save it as UTF-8")
+
+
 def decode(data: bytes) -> tuple[str | None, Problem | None]:
     """Decode file bytes as UTF-8 (a BOM is allowed) or say where and why it is not."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE,
@@ -246,11 +257,17 @@ def decode(data: bytes) -> tuple[str | None, Problem | None]:
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, Problem(
-            line, column,
-            f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8")
+        nul = data.find(b"\x00", 0, exc.start)
+        where = nul if nul >= 0 else exc.start
+        line = data.count(b"\n", 0, where) + 1
+        column = where - (data.rfind(b"\n", 0, where) + 1) + 1
+        return None, Problem(line, column, _NUL_MESSAGE if nul >= 0 else
+                             f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); "
+                             "save it as UTF-8")
+
+
+_DEEP_MESSAGE = ("the document is nested too deeply to read (lists and mappings inside "
+                 "each other hundreds of levels deep): write it with fewer levels")
 
 
 def _problem_from(exc: Exception, text: str = "") -> Problem:
@@ -259,8 +276,7 @@ def _problem_from(exc: Exception, text: str = "") -> Problem:
         before = text.encode("utf-8")[:exc.position].decode("utf-8", "replace")
         code = exc.character if isinstance(exc.character, int) else ord(exc.character)
         message = (f"the control character U+{code:04X} is not allowed in YAML; remove it"
-                   if code else "the file holds NUL characters: it is UTF-16 without a "
-                   "byte order mark, or not text at all; save it as UTF-8")
+                   if code else _NUL_MESSAGE)
         return Problem(before.count("\n") + 1, len(before) - before.rfind("\n"), message)
     if isinstance(exc, _TooLarge):
         return Problem(exc.line, exc.column,
@@ -271,11 +287,13 @@ def _problem_from(exc: Exception, text: str = "") -> Problem:
         problem = exc.problem or exc.context or "invalid YAML"
         if "tab character" in problem or "'\\t'" in problem:
             problem = f"{problem}: YAML indents with spaces, never tabs"
+        if "nesting depth" in problem:
+            problem = _DEEP_MESSAGE
         if mark is not None:
             return Problem(mark.line + 1, mark.column + 1, problem)
         return Problem(1, 1, problem)
     if isinstance(exc, RecursionError):
-        return Problem(1, 1, "the document is nested too deeply to read")
+        return Problem(1, 1, _DEEP_MESSAGE)
     return Problem(1, 1, str(exc) or type(exc).__name__)
 
 

@@ -267,6 +267,16 @@ def test_department_feed_is_named_after_the_department(tmp_path: Path) -> None:
     assert str(parse(data)["X-WR-CALNAME"]) == "测试市 — 市公安局"
 
 
+def test_a_workspace_name_with_line_breaks_is_escaped(tmp_path: Path) -> None:
+    # Found by fuzzing: a line break in the name made icalendar refuse the feed's header.
+    settings = SETTINGS.replace("name: {zh-CN: 测试市, en: Test City}",
+                                'name: "测试市\\nBEGIN:VEVENT; a, b"')
+    data = calendar_bytes(workspace(tmp_path, settings=settings))
+    assert "NAME:测试市\\nBEGIN:VEVENT\\; a\\, b" in unfolded(data)
+    assert "X-WR-CALNAME:测试市\\nBEGIN:VEVENT\\; a\\, b" in unfolded(data)
+    assert unfolded(data).count("BEGIN:VEVENT") == 2  # the drill and the meeting only
+
+
 def test_every_tzid_has_a_vtimezone_and_exdate_uses_the_start_zone(tmp_path: Path) -> None:
     data = calendar_bytes(workspace(tmp_path, settings=SETTINGS_BERLIN))
     lines = unfolded(data)

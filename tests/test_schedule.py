@@ -13,6 +13,7 @@ from coordctl.schedule import (
     build_rule,
     expand,
     first_occurrence,
+    last_before,
     portability_problems,
     rule_parts,
     zone,
@@ -229,6 +230,31 @@ def test_expansion_agrees_with_a_plain_walk_of_the_rule(repeat):
         for window in SKIP_WINDOWS:
             walked = [m for m in rule.between(*window, inc=True) if m < window[1]]
             assert starts(start, repeat, window=window) == walked, (start, window)
+
+
+@pytest.mark.parametrize("repeat", [*SKIP_RULES, "FREQ=YEARLY;BYMONTH=3",
+                                    "FREQ=MINUTELY;BYMONTH=1;BYMONTHDAY=31"])
+def test_last_before_agrees_with_a_plain_walk_of_the_rule(repeat):
+    for start in SKIP_STARTS:
+        rule = build_rule(repeat, start, SHANGHAI)
+        for moment in (dt.datetime(2027, 1, 1), dt.datetime(2027, 8, 15, 12, 0),
+                       dt.datetime(2029, 6, 1), start):
+            assert last_before(start, repeat, SHANGHAI, moment) == rule.before(moment), \
+                (start, moment)
+
+
+@pytest.mark.parametrize("repeat, last", [
+    ("FREQ=SECONDLY;BYMONTH=1", dt.datetime(2026, 1, 31, 23, 59, 59)),
+    ("FREQ=SECONDLY", dt.datetime(2026, 11, 27, 23, 59, 59)),
+    ("FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=30", None),
+    ("FREQ=MINUTELY;INTERVAL=7;BYHOUR=3", dt.datetime(2026, 11, 27, 3, 55)),  # as before()
+])
+def test_last_before_is_bounded_for_dense_rules(repeat, last):
+    # Found by fuzzing: rule.before() walked millions of seconds from a 2025 start.
+    began = time.perf_counter()
+    assert last_before(dt.datetime(2025, 1, 1), repeat, SHANGHAI,
+                       dt.datetime(2026, 11, 28)) == last
+    assert time.perf_counter() - began < 3 * QUICK
 
 
 # --- the start of a schedule ------------------------------------------------------------

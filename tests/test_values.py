@@ -75,6 +75,16 @@ def test_years_and_months_are_calendar_units():
     assert parse_duration("2w").after(dt.date(2027, 1, 5)) == dt.date(2027, 1, 19)
 
 
+def test_a_date_plus_hours_or_minutes_stays_a_date():
+    # Found by fuzzing: a policy of 5m made dateutil return a date-time, which the rules
+    # compared with dates (TypeError).
+    assert parse_duration("5m").after(dt.date(2027, 1, 5)) == dt.date(2027, 1, 5)
+    assert parse_duration("25h").after(dt.date(2027, 1, 5)) == dt.date(2027, 1, 6)
+    assert parse_duration("1h").before(dt.date(2027, 1, 5)) == dt.date(2027, 1, 4)
+    moment = dt.datetime(2027, 1, 5, 9, 30)
+    assert parse_duration("5m").after(moment) == dt.datetime(2027, 1, 5, 9, 35)
+
+
 def test_minutes_of_a_duration():
     assert parse_duration("1h30m").minutes == 90
     assert parse_duration("PT5M").minutes == 5

@@ -23,7 +23,7 @@ from typing import Any
 
 from coordctl.findings import Finding
 from coordctl.references import unresolved
-from coordctl.schedule import build_rule
+from coordctl.schedule import last_before
 from coordctl.workspace import Workspace
 
 ID = "plan-not-drilled"
@@ -43,10 +43,7 @@ def _dates(ws: Workspace, schedule: Any, earliest: dt.date, latest: dt.date
     start = schedule.start
     if not schedule.repeat or start >= begin:
         return [start.date()]
-    try:
-        last = build_rule(schedule.repeat, start, ws.tz).before(begin)
-    except ValueError:
-        return [start.date()]
+    last = last_before(start, schedule.repeat, ws.tz, begin)
     return [last.date()] if last is not None else [start.date()]
 
 

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 
 from coordctl.findings import Finding
 from coordctl.references import unresolved
+from coordctl.validation import non_ascii_hint
 from coordctl.workspace import Workspace
 
 ID = "unknown-ref"
@@ -30,7 +31,8 @@ SEVERITY = "error"
 
 def check(ws: Workspace) -> Iterator[Finding]:
     for ref, suggestion in unresolved(ws):
-        hint = f" (did you mean '{suggestion}'?)" if suggestion else ""
+        hint = f" (did you mean '{suggestion}'?{non_ascii_hint(ref.target)})" \
+            if suggestion else ""
         if ref.kind in ("phase", "level"):
             missing = f"which plan '{ref.plan}' does not have"
         else:

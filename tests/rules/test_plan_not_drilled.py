@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
+import time
 
 from conftest import BASE, SETTINGS
 
@@ -103,6 +104,16 @@ def test_drill_every_setting_applies(findings):
                     settings=settings) == []
 
 
+def test_a_drill_period_in_minutes(findings):
+    # Found by fuzzing: drill_every 5m crashed the rule (date-times compared with dates).
+    settings = SETTINGS.replace("drill_every: P3Y", "drill_every: 5m")
+    found = findings(rule=RULE, settings=settings)
+    assert [place(f) for f in found] == [("plans/plan.yaml", 2, 5, "warning", RULE)]
+    assert "the next is only on 2027-03-10" in found[0].message
+    assert findings({"plans/drill.yaml": drill_on("2026-11-28")}, rule=RULE,
+                    settings=settings) == []
+
+
 def test_repeating_drill_counts(findings):
     drill = DRILL.replace("duration: 3h}", "duration: 3h, repeat: FREQ=YEARLY}")
     assert findings({"plans/drill.yaml": drill.replace("2027-03-10", "2020-03-10")},
@@ -115,3 +126,16 @@ def test_repeating_drill_that_ended_long_ago(findings):
                      rule=RULE)
     assert [place(f) for f in found] == [("plans/plan.yaml", 2, 5, "warning", RULE)]
     assert "the last was on 2021-03-10" in found[0].message
+
+
+def test_a_dense_repeating_drill_long_ago_is_quick(findings):
+    # Found by fuzzing: the last occurrence before the period was found by walking every
+    # occurrence from the start (millions of seconds of January): minutes of work.
+    drill = DRILL.replace("duration: 3h}", "duration: 3h, repeat: 'FREQ=SECONDLY;BYMONTH=1'}")
+    settings = SETTINGS.replace("drill_every: P3Y", "drill_every: P1M")
+    began = time.perf_counter()
+    found = findings({"plans/drill.yaml": drill.replace("2027-03-10", "2025-01-01")},
+                     rule=RULE, settings=settings)
+    assert time.perf_counter() - began < 5
+    assert [place(f) for f in found] == [("plans/plan.yaml", 2, 5, "warning", RULE)]
+    assert "the last was on 2026-01-31" in found[0].message

@@ -74,3 +74,11 @@ def test_retired_plan_passes(findings):
     plan = PLAN.replace("reviewed: 2026-03-01", "reviewed: 2010-01-01") \
         .replace("status: approved", "status: retired")
     assert findings({"plans/plan.yaml": plan}, rule=RULE) == []
+
+
+def test_a_review_period_in_minutes(findings):
+    # Found by fuzzing: review_every 5m crashed the rule (date-time compared with a date).
+    settings = SETTINGS.replace("review_every: P3Y", "review_every: 5m")
+    found = findings(rule=RULE, settings=settings)
+    assert [place(f) for f in found] == [("plans/plan.yaml", 6, 11, "warning", RULE)]
+    assert "due by 2026-03-01 (every 5m)" in found[0].message
