@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -75,12 +76,18 @@ class WorkspaceDiff:
         }
 
 
+#: YAML's spelling of the floats that JSON cannot hold (and NaN is not equal to itself).
+_NOT_FINITE = {"nan": ".nan", "inf": ".inf", "-inf": "-.inf"}
+
+
 def plain(value: Any) -> Any:
     """YAML data as plain JSON-able values (marks dropped)."""
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return _NOT_FINITE[str(value)]
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return str(value)
@@ -96,16 +103,17 @@ def _ids(items: list[Any]) -> list[str] | None:
 
 
 def field_changes(old: Any, new: Any, path: str = "") -> Iterator[FieldChange]:
-    """The differences between two values, with DESIGN §5 field paths."""
-    if old == new:
+    """The differences between two values, with DESIGN §5 field paths; the values as
+    ``plain`` makes them (a ``.nan`` read twice is no change)."""
+    if old == new or plain(old) == plain(new):
         return
     if isinstance(old, dict) and isinstance(new, dict):
         for key in [*old, *(k for k in new if k not in old)]:
             sub = f"{path}.{key}" if path else str(key)
             if key not in new:
-                yield FieldChange(sub, old[key], None)
+                yield FieldChange(sub, plain(old[key]), None)
             elif key not in old:
-                yield FieldChange(sub, None, new[key])
+                yield FieldChange(sub, None, plain(new[key]))
             else:
                 yield from field_changes(old[key], new[key], sub)
         return
@@ -117,9 +125,9 @@ def field_changes(old: Any, new: Any, path: str = "") -> Iterator[FieldChange]:
             for ident in [*old_ids, *(i for i in new_ids if i not in by_old)]:
                 sub = f"{path}[{ident}]"
                 if ident not in by_new:
-                    yield FieldChange(sub, by_old[ident], None)
+                    yield FieldChange(sub, plain(by_old[ident]), None)
                 elif ident not in by_old:
-                    yield FieldChange(sub, None, by_new[ident])
+                    yield FieldChange(sub, None, plain(by_new[ident]))
                 else:
                     yield from field_changes(by_old[ident], by_new[ident], sub)
             kept_old = [i for i in old_ids if i in by_new]
@@ -131,7 +139,7 @@ def field_changes(old: Any, new: Any, path: str = "") -> Iterator[FieldChange]:
             for index, (a, b) in enumerate(zip(old, new, strict=True)):
                 yield from field_changes(a, b, f"{path}[{index}]")
             return
-    yield FieldChange(path, old, new)
+    yield FieldChange(path, plain(old), plain(new))
 
 
 def _documents(ws: Workspace) -> dict[tuple[str, str], Entry]:

@@ -128,6 +128,19 @@ def test_no_changes(repo):
         "### coordctl diff `HEAD` → `working tree`\n\nNo changes to the workspace.\n")
 
 
+def test_not_a_number_is_no_change_and_valid_json(repo):
+    # Found by fuzzing: YAML's .nan is not equal to itself, so an unchanged document with
+    # one was "modified", and --format json wrote NaN, which is not JSON.
+    nan = base("plans/action.yaml") + "description: [.nan, .inf, -.inf]\n"
+    repo.commit("not a number", {"plans/action.yaml": nan})
+    strict = {"parse_constant": lambda word: pytest.fail(f"{word} is not JSON")}
+    assert json.loads(diff(repo, parse=False), **strict)["changes"] == []
+    repo.write({"plans/action.yaml": nan.replace("-.inf]", "1.5]")})
+    result = json.loads(diff(repo, parse=False), **strict)
+    assert changes(result)["action/a-001"][2] == [
+        ("description", [".nan", ".inf", "-.inf"], [".nan", ".inf", 1.5])]
+
+
 # --- identity is kind/id, never the file ---------------------------------------------------
 
 def test_moving_a_document_to_another_file_is_no_change(repo):

@@ -123,6 +123,23 @@ def test_a_removed_and_re_added_document(make_repo):
     assert "    removed action/a-001\n" in text and "    added action/a-001\n" in text
 
 
+def test_not_a_number_is_no_change_and_valid_json(make_repo):
+    # Found by fuzzing: YAML's .nan is not equal to itself, so every commit "changed" it,
+    # and --format json wrote NaN, which is not JSON.
+    repo = make_repo()
+    nan = base("plans/action.yaml") + "description: [.nan, .inf]\n"
+    repo.commit_base()
+    added = repo.commit("Not a number", {"plans/action.yaml": nan})
+    changed = repo.commit("Later", {"plans/action.yaml": nan.replace("2027-06-30", "2027-07-31")})
+    result = invoke("-C", str(repo.workspace), "log", "action/a-001", "--format", "json")
+    data = json.loads(result.stdout, parse_constant=lambda word: pytest.fail(word))
+    assert [(c["commit"], c["change"], c["fields"]) for c in data["commits"]] == [
+        (changed, "modified", [{"field": "due", "old": "2027-06-30", "new": "2027-07-31"}]),
+        (added, "modified", [{"field": "description", "old": None,
+                              "new": [".nan", ".inf"]}]),
+        (data["commits"][2]["commit"], "added", [])]
+
+
 def test_rev_limits_the_log_to_that_revision(make_repo):
     repo = make_repo()
     shas = _plan_history(repo)
