@@ -341,7 +341,9 @@ class Repository:
             if not mode:
                 if any(name.startswith(here + "/") for name in tree):
                     continue  # a folder: not a file to read
-                raise CoordctlError(f"{path} does not exist")
+                target = texts[links[path]].decode("utf-8", "surrogateescape")
+                raise CoordctlError(f"{path} is a link to {target}, which does not exist: "
+                                    "restore its target or remove the link")
             followed[path] = blob
         return followed
 

@@ -110,6 +110,10 @@ class DirectorySource:
             with open(full, "rb") as handle:
                 return handle.read()
         except FileNotFoundError:
+            if os.path.islink(full):
+                raise CoordctlError(
+                    f"{shown} is a link to {os.readlink(full)}, which does not exist: "
+                    "restore its target or remove the link") from None
             raise CoordctlError(f"{shown} does not exist") from None
         except IsADirectoryError:
             raise CoordctlError(f"{shown} is a directory, not a file") from None

@@ -427,7 +427,9 @@ def test_a_link_to_a_missing_file_inside_stops_the_check_naming_it(tmp_path):
     (root / "plans" / "gone.yaml").symlink_to("missing.yaml")
     result = invoke(root, "check")
     assert result.exit_code == 2
-    assert result.stderr.strip() == "coordctl: error: plans/gone.yaml does not exist"
+    assert result.stderr.strip() == (
+        "coordctl: error: plans/gone.yaml is a link to missing.yaml, which does not exist: "
+        "restore its target or remove the link")
 
 
 def test_a_link_loop_stops_the_check_with_a_clear_message(tmp_path):

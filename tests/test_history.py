@@ -424,7 +424,8 @@ def test_rev_follows_symbolic_links_as_the_working_tree_does(make_repo):
     working, revision = (invoke("-C", str(repo.workspace), *options, "check")
                          for options in ([], ["--rev", "HEAD"]))
     assert one_line_error(working) == one_line_error(revision) == (
-        "plans/broken.yaml does not exist")
+        "plans/broken.yaml is a link to nothing.yaml, which does not exist: restore its "
+        "target or remove the link")
 
 
 def test_without_the_git_program(repo, tmp_path, monkeypatch):
