@@ -234,17 +234,10 @@ class Repository:
     def source(self, rev: str) -> TreeSource:
         """The workspace files at ``rev``, read without a checkout."""
         sha = self.resolve(rev)
-        listing = self._git("ls-tree", "-r", "-z", "--full-tree", sha, "--",
-                            f"{self.prefix}{SETTINGS_FILE}", f"{self.prefix}{PLANS_DIR}")
         blobs: dict[str, str] = {}
         links: dict[str, str] = {}
-        for item in listing.split(b"\0"):
-            if not item:
-                continue
-            meta, _, path_bytes = item.partition(b"\t")
-            mode, kind, blob = meta.decode().split()
-            path = path_bytes.decode("utf-8", "surrogateescape")[len(self.prefix):]
-            if kind != "blob" or not (path == SETTINGS_FILE or _loaded(path)):
+        for mode, blob, path in self._ls_tree(sha, SETTINGS_FILE, PLANS_DIR):
+            if not (path == SETTINGS_FILE or _loaded(path)):
                 continue
             if mode == "120000":
                 links[path] = blob
@@ -272,20 +265,26 @@ class Repository:
         return known[sha]
 
     def _tree_ids(self, sha: str) -> dict[str, str] | None:
-        listing = self._git("ls-tree", "-r", "-z", "--full-tree", sha, "--",
-                            f"{self.prefix}{PLANS_DIR}")
         out: dict[str, str] = {}
+        for mode, blob, path in self._ls_tree(sha, PLANS_DIR):
+            if _loaded(path):
+                if mode == "120000":
+                    return None
+                out[shown_path(path)] = blob
+        return out
+
+    def _ls_tree(self, sha: str, *paths: str) -> Iterator[tuple[str, str, str]]:
+        """(mode, blob id, workspace path) of every file below ``paths`` at ``sha``."""
+        listing = self._git("ls-tree", "-r", "-z", "--full-tree", sha, "--",
+                            *(f"{self.prefix}{p}" for p in paths))
         for item in listing.split(b"\0"):
             if not item:
                 continue
             meta, _, path_bytes = item.partition(b"\t")
             mode, kind, blob = meta.decode().split()
-            path = shown_path(path_bytes.decode("utf-8", "surrogateescape")[len(self.prefix):])
-            if kind == "blob" and _loaded(path):
-                if mode == "120000":
-                    return None
-                out[path] = blob
-        return out
+            if kind == "blob":
+                yield mode, blob, path_bytes.decode("utf-8", "surrogateescape")[
+                    len(self.prefix):]
 
     def changed_files(self, old: str, new: str) -> dict[str, str | None] | None:
         """Workspace path -> its blob id at ``old`` (None: not there) of every file under

@@ -343,16 +343,24 @@ LAST_PAGE = ("site_index.html", "calendar/index.html")
 FIRST_PAGE = ("agenda.html", MARKER)
 
 
-def test_ctrl_c_during_a_build_keeps_the_previous_site_whole(tmp_path: Path) -> None:
-    template, written = LAST_PAGE
+def stop_build(tmp_path: Path, where: tuple[str, str], sig: int
+               ) -> tuple[int, str, str, Path, Path, dict[str, str]]:
+    """Build over a first site, stuck at ``where``, and send ``sig`` there: exit code,
+    stdout, stderr, the workspace, the site and what the site held before."""
+    template, written = where
     root, site, before = stuck(tmp_path, template)
     process = start_build(root, site)
     try:
         assert wait_until(process, building(site, written)), finish(process)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(sig)
         code, out, err = finish(process)
     finally:
         process.kill()
+    return code, out, err, root, site, before
+
+
+def test_ctrl_c_during_a_build_keeps_the_previous_site_whole(tmp_path: Path) -> None:
+    code, out, err, _, site, before = stop_build(tmp_path, LAST_PAGE, signal.SIGINT)
     assert (code, out, err) == (130, "", "coordctl: interrupted\n")
     assert tree(site) == before
     assert temporaries(site) == []
@@ -361,15 +369,7 @@ def test_ctrl_c_during_a_build_keeps_the_previous_site_whole(tmp_path: Path) -> 
 def test_sigterm_during_a_build_keeps_the_previous_site_whole_and_cleans_up(
         tmp_path: Path) -> None:
     # what a CI timeout, `timeout 60 coordctl build` or `kill` sends
-    template, written = FIRST_PAGE
-    root, site, before = stuck(tmp_path, template)
-    process = start_build(root, site)
-    try:
-        assert wait_until(process, building(site, written)), finish(process)
-        process.send_signal(signal.SIGTERM)
-        code, out, err = finish(process)
-    finally:
-        process.kill()
+    code, out, err, _, site, before = stop_build(tmp_path, FIRST_PAGE, signal.SIGTERM)
     assert code == 128 + signal.SIGTERM, err
     assert out == "" and "Traceback" not in err
     assert tree(site) == before
@@ -378,15 +378,7 @@ def test_sigterm_during_a_build_keeps_the_previous_site_whole_and_cleans_up(
 
 def test_sigkill_during_a_build_keeps_the_previous_site_and_the_next_build_works(
         tmp_path: Path) -> None:
-    template, written = FIRST_PAGE
-    root, site, before = stuck(tmp_path, template)
-    process = start_build(root, site)
-    try:
-        assert wait_until(process, building(site, written)), finish(process)
-        process.send_signal(signal.SIGKILL)
-        code, _, _ = finish(process)
-    finally:
-        process.kill()
+    code, _, _, root, site, before = stop_build(tmp_path, FIRST_PAGE, signal.SIGKILL)
     assert code == -signal.SIGKILL
     assert tree(site) == before
     # Nothing could clean up: the half-built folder stays, hidden, next to the site.
