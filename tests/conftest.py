@@ -111,6 +111,17 @@ BASE = {
 }
 
 
+def default_signals() -> None:
+    """``preexec_fn`` for a coordctl child process that a test interrupts: SIGINT and
+    SIGTERM get their default handling even when the tests run where they are ignored (a
+    background job): Python only turns SIGINT into KeyboardInterrupt when it is not
+    ignored at start."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def write_workspace(root: Path, files: dict[str, str | None], settings: str = SETTINGS
                     ) -> Path:
     """Write ``coordctl.yaml`` and ``files`` (dedented; None deletes) under ``root``."""

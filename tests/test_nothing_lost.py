@@ -29,7 +29,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import BASE, REPO, SETTINGS, TODAY, load_workspace, write_workspace
+from conftest import (
+    BASE,
+    REPO,
+    SETTINGS,
+    TODAY,
+    default_signals,
+    load_workspace,
+    write_workspace,
+)
 from gitrepo import GitRepo, isolate_git, one_line_error, repo_factory
 
 from coordctl.cli import cli
@@ -258,20 +266,12 @@ def test_build_touches_nothing_next_to_the_site(make_workspace: Callable[..., Pa
 # --- interrupted builds --------------------------------------------------------------------------
 
 def start_build(root: Path, out: Path) -> subprocess.Popen[str]:
-    """``python -m coordctl build -o OUT`` as a separate process, as a user would run it.
-
-    SIGINT and SIGTERM get their default handling in the child even when this test runs
-    where they are ignored (a background job): Python only turns SIGINT into
-    KeyboardInterrupt when it is not ignored at start."""
-    def defaults() -> None:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
+    """``python -m coordctl build -o OUT`` as a separate process, as a user would run it."""
     return subprocess.Popen(
         [sys.executable, "-m", "coordctl", "-C", str(root), "--today", TODAY.isoformat(),
          "build", "-o", str(out)],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        preexec_fn=defaults)
+        preexec_fn=default_signals)
 
 
 def wait_until(process: subprocess.Popen[str], ready: Callable[[], bool]) -> bool:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import BASE, TODAY, load_workspace, write_workspace
+from conftest import BASE, TODAY, default_signals, load_workspace, write_workspace
 from gitrepo import one_line_error
 
 from coordctl.cli import Options, cli
@@ -186,7 +186,7 @@ def _start(args: list[str], cwd: Path) -> tuple[subprocess.Popen[str], str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen([sys.executable, "-m", "coordctl", *args], cwd=cwd, env=env,
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True, preexec_fn=default_signals)
     deadline = time.monotonic() + 60
     seen = []
     assert process.stderr is not None
