@@ -74,7 +74,7 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 
 def _last_change(ws: Workspace, entry: Entry) -> tuple[dt.datetime, int]:
     """(when the document last changed, in UTC; how many commits moved the event)."""
-    histories = ws.histories if ws.repository is not None else None
+    histories = ws.output_histories if ws.repository is not None else None
     history = (histories or {}).get((entry.kind, entry.id))
     if history is not None and history.last is not None:
         return _utc(history.last.date), history.count_changing(SEQUENCE_FIELDS)

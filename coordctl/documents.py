@@ -617,7 +617,7 @@ class _Views:
         """The plan's ``DocumentHistory`` when the workspace is in git and has one."""
         if self.ws.repository is None:
             return None
-        histories = self.ws.histories
+        histories = self.ws.output_histories
         history = histories.get(("plan", plan_id)) if histories else None
         return history if history is not None and history.revisions else None
 

@@ -349,18 +349,19 @@ class Repository:
     # --- history ---------------------------------------------------------------------
 
     def _commits(self, rev: str, since: dt.date | None = None,
-                 follow: str | None = None, limit_one: bool = False) -> Iterator[_Commit]:
+                 follow: str | None = None, limit_one: bool = False,
+                 limit: int | None = None) -> Iterator[_Commit]:
         """Commits up to ``rev`` that touched ``plans/``, newest first, with raw changes
         (only those committed on or after ``since``, when given; with ``follow``, only
         those that touched that one file, followed back through renames)."""
         sha = self.resolve(rev)
-        limit = [f"--since={since.isoformat()}T00:00:00"] if since else []
-        if limit_one:
-            limit.append("-1")
+        narrow = [f"--since={since.isoformat()}T00:00:00"] if since else []
+        if limit_one or limit:
+            narrow.append(f"-n{1 if limit_one else limit}")
         paths = ["--follow", "--", f"{self.prefix}{follow}"] if follow else \
             ["--", f"{self.prefix}{PLANS_DIR}"]
         out = self._git("log", "--format=%x1e%H%x1f%P%x1f%aI%x1f%an%x1f%ae%x1f%s", "--raw", "-z",
-                        "--no-abbrev", "-M", "--no-color", *limit, sha, *paths)
+                        "--no-abbrev", "-M", "--no-color", *narrow, sha, *paths)
         for record in out.split(b"\x1e")[1:]:
             header, _, rest = record.partition(b"\0")
             commit, parents, date, author, email, subject = header.decode(
@@ -391,8 +392,8 @@ class Repository:
     def histories(self, rev: str = "HEAD",
                   since: dt.date | None = None, changes_only: bool = False,
                   kinds: tuple[str, ...] | None = None,
-                  watch: dict[str, dt.date] | None = None, cache: Any = None
-                  ) -> dict[tuple[str, str], DocumentHistory]:
+                  watch: dict[str, dt.date] | None = None, cache: Any = None,
+                  limit: int | None = None) -> dict[tuple[str, str], DocumentHistory]:
         """The history of every document up to ``rev``.
 
         Narrower and cheaper: only commits ``since`` a date; ``changes_only`` records
@@ -400,14 +401,15 @@ class Repository:
         removals), so commits that only add files are not read at all; ``kinds``: only
         files that declare a document of these kinds (``kind: plan``, quoted or in a
         flow mapping) are parsed; ``watch`` (path -> date): only changes to these files
-        (followed back through renames) made on or after their date are read. With a
+        (followed back through renames) made on or after their date are read; ``limit``:
+        only the latest that many commits that touched ``plans/``. With a
         ``coordctl.cache.Cache``, what each blob holds is read once and kept (blobs
         never change).
         """
         from coordctl.diff import field_changes
 
         self._require_full_history()
-        commits = list(self._commits(rev, since))
+        commits = list(self._commits(rev, since, limit=limit))
         if changes_only:
             commits = [c for c in commits if any(ch.old_sha != _NULL_SHA and _loaded(
                 ch.old_path) for ch in c.changes)]

@@ -213,16 +213,24 @@ def overdue_actions(ws: Any) -> list[Any]:
 
 
 def recent_changes(ws: Any, limit: int = RECENT_COMMITS) -> list[Change] | None:
-    """The latest commits that changed documents, newest first; None outside git."""
-    histories = ws.histories
-    if histories is None:
-        return None
+    """The latest commits that changed documents, newest first; None outside git.
+
+    Read from the latest few times ``limit`` commits; the whole history only when fewer
+    than ``limit`` of those changed a document (the others changed only comments or
+    files coordctl does not read)."""
     commits: dict[str, Any] = {}
     documents: dict[str, list[tuple[str, str]]] = {}
-    for (kind, ident), history in histories.items():
-        for revision in history.revisions:
-            commits.setdefault(revision.sha, revision)
-            documents.setdefault(revision.sha, []).append((kind, ident))
+    for histories in (ws.history_since(None, limit=4 * limit), ws.histories):
+        if histories is None:
+            return None
+        commits.clear()
+        documents.clear()
+        for (kind, ident), history in histories.items():
+            for revision in history.revisions:
+                commits.setdefault(revision.sha, revision)
+                documents.setdefault(revision.sha, []).append((kind, ident))
+        if len(commits) >= limit:
+            break
     newest = sorted(commits.values(), key=lambda r: (-r.date.timestamp(), r.sha))[:limit]
 
     def order(doc: tuple[str, str]) -> tuple[int, str]:

@@ -103,23 +103,30 @@ class Workspace:
         history (a note says why)."""
         return self.history_since(None)
 
+    @cached_property
+    def output_histories(self) -> dict[tuple[str, str], Any] | None:
+        """Like ``histories`` for the documents outputs show a history of (plans, and the
+        meetings and drills of calendar feeds): files of other kinds are not parsed."""
+        return self.history_since(None, kinds=("plan", "meeting", "drill"))
+
     def history_since(self, since: dt.date | None,
                       watch: dict[str, dt.date] | None = None,
-                      kinds: tuple[str, ...] | None = None
+                      kinds: tuple[str, ...] | None = None, limit: int | None = None
                       ) -> dict[tuple[str, str], Any] | None:
         """Like ``histories``, with only the commits made on or after ``since``; with
         ``watch`` (path -> date), only changes to documents of ``kinds`` in those files
         (followed through renames) made on or after their dates, to documents that
-        existed before."""
+        existed before; with ``limit``, only the latest that many commits."""
         from coordctl.history import GitError
 
         cache = self.__dict__.setdefault("_history_since", {})
         changes_only = watch is not None
-        key = (since, tuple(sorted(watch.items())) if watch else None, kinds)
+        key = (since, tuple(sorted(watch.items())) if watch else None, kinds, limit)
         if key in cache:
             return cache[key]
-        if "histories" in self.__dict__ and since is not None:
-            return self.__dict__["histories"]  # the whole history covers any window
+        if "histories" in self.__dict__ and (
+                since is not None or (watch is None and (kinds or limit))):
+            return self.__dict__["histories"]  # the whole history covers any part
         if self.repository is None:
             note = ("not a git repository: rules that need history (approval-stale) did "
                     "not run")
@@ -129,8 +136,7 @@ class Workspace:
             try:
                 result = self.repository.histories(
                     self.revision, since=since, changes_only=changes_only,
-                    kinds=kinds, watch=watch,
-                    cache=self.cache)
+                    kinds=kinds, watch=watch, cache=self.cache, limit=limit)
             except GitError as exc:
                 note = f"{exc}; rules that need history (approval-stale) did not run"
                 result = None

@@ -296,6 +296,35 @@ def test_recent_changes_from_git(make_repo: Callable[..., GitRepo], tmp_path: Pa
     assert head[:10] in text(out / "plans/index.html")  # every page names its revision
 
 
+def test_recent_changes_read_from_the_latest_commits_equal_those_of_the_whole_history(
+        make_repo: Callable[..., GitRepo]) -> None:
+    from coordctl.site import recent_changes
+    from coordctl.workspace import load
+
+    repo = make_repo()
+    repo.commit_base()
+    action = textwrap.dedent(BASE["plans/action.yaml"])
+    for day in range(1, 13):  # twelve changes, then commits that change no document
+        repo.commit(f"Due on the {day}th", {"plans/action.yaml": action.replace(
+            "2027-06-30", f"2027-06-{day:02d}")})
+    for count in range(5):
+        repo.commit(f"Comment {count}", {"plans/action.yaml": action.replace(
+            "2027-06-30", "2027-06-12") + f"# note {count}\n"})
+
+    def shown(ws, limit):
+        return [(c.sha, [f"{k}/{i}" for k, i in c.documents])
+                for c in recent_changes(ws, limit)]
+
+    for limit in (1, 2, 10):  # enough changes among the latest 4 x limit commits, or not
+        whole = load(repo.workspace, today=TODAY)
+        expected = [(r.sha, [f"{k}/{i}" for k, i in sorted(
+            key for key, h in whole.histories.items() if r in h.revisions)])
+            for r in sorted({r for h in whole.histories.values() for r in h.revisions},
+                            key=lambda r: (-r.date.timestamp(), r.sha))[:limit]]
+        assert shown(load(repo.workspace, today=TODAY), limit) == expected
+    assert len(expected) == 10 and expected[0][1] == ["action/a-001"]
+
+
 def test_lists_of_every_kind(make_workspace: Callable[..., Path], tmp_path: Path) -> None:
     out = build(make_workspace(), tmp_path / "site", locale="en")
     plans = parse(out / "plans/index.html")
