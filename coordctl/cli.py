@@ -335,9 +335,10 @@ def diff_command(options: Options, old: str | None, new: str | None, fmt: str,
         raise click.UsageError("diff takes its revisions as arguments, not --rev")
     root = options.root()
     repo = open_repository(root)
-    before = load(root, options.today, source=repo.source(old or "HEAD"))
     after = load(root, options.today, source=repo.source(new)) if new else \
         load(root, options.today)
+    # Only the files that differ are read for the older side.
+    before = after.as_of(repo.resolve(old or "HEAD"), label=old or "HEAD")
     result = diff_workspaces(before, after, locale=options.locale_for(after))
     emit(FORMATTERS[fmt](result), output)
 

@@ -264,6 +264,11 @@ class Repository:
             known[sha] = self._tree_ids(sha)
         return known[sha]
 
+    def settings_id(self, rev: str) -> str | None:
+        """The blob id of the settings file at ``rev`` (None: there is none)."""
+        found = list(self._ls_tree(self.resolve(rev), SETTINGS_FILE))
+        return found[0][1] if found and found[0][0] != "120000" else None
+
     def _tree_ids(self, sha: str) -> dict[str, str] | None:
         out: dict[str, str] = {}
         for mode, blob, path in self._ls_tree(sha, PLANS_DIR):

@@ -77,6 +77,7 @@ class Workspace:
     #: The bytes of every file read, and their git blob ids where the source knew them.
     _contents: dict[str, bytes] = field(default_factory=dict, repr=False)
     _known_ids: dict[str, str] | None = field(default=None, repr=False)
+    _settings_bytes: bytes = field(default=b"", repr=False)
 
     def _add(self, entry: Entry) -> None:
         self.entries.append(entry)
@@ -148,13 +149,9 @@ class Workspace:
     @cached_property
     def blob_ids(self) -> dict[str, str]:
         """Path -> the git blob id of each file read (``git hash-object``)."""
-        import hashlib
-
         if self._known_ids is not None:  # read from git: known
             return self._known_ids
-        return {path: hashlib.sha1(b"blob %d\0%s" % (len(data), data),
-                                   usedforsecurity=False).hexdigest()
-                for path, data in self._contents.items()}
+        return {path: _blob_id(data) for path, data in self._contents.items()}
 
     @cached_property
     def _uncommitted(self) -> dict[str, str | None] | None:
@@ -163,25 +160,28 @@ class Workspace:
         if self._known_ids is not None:  # read from the revision itself
             return {}
         head = self.repository.tree_ids(self.revision)
-        if head is None:
-            return None
+        if head is None or self.repository.settings_id(self.revision) != _blob_id(
+                self._settings_bytes):
+            return None  # links, or settings edited since: compare whole trees
         now = self.blob_ids
         return {p: head.get(p) for p in now.keys() | head.keys() if now.get(p) != head.get(p)}
 
-    def as_of(self, sha: str) -> Workspace:
+    def as_of(self, sha: str, label: str | None = None) -> Workspace:
         """The workspace as commit ``sha`` holds it, with the same --today.
 
         Only the files under ``plans/`` that differ from this workspace are read (the
         others' documents are shared), so comparing against many past commits stays
-        cheap. Where the committed settings differ, or symbolic links are involved, the
-        whole tree at ``sha`` is read instead. (Uncommitted edits of the settings file
-        are not compared: they apply to both.)
+        cheap. Where the settings differ (committed or not), or symbolic links are
+        involved, the whole tree at ``sha`` is read instead. ``label`` names it
+        (default: ``sha``).
         """
         repo = self.repository
         then = repo.changed_files(sha, self.revision)
         uncommitted = self._uncommitted
         if then is None or uncommitted is None:
-            return load(self.root, today=self.today, source=repo.source(sha))
+            whole = load(self.root, today=self.today, source=repo.source(sha))
+            whole.label = label or sha
+            return whole
         now = self.blob_ids
         then.update((p, blob) for p, blob in uncommitted.items() if p not in then)
         differ = {path: blob for path, blob in then.items() if blob != now.get(path)}
@@ -199,7 +199,7 @@ class Workspace:
                 replaced[path] = known[path, blob]
         ws = Workspace(root=self.root, settings=self.settings,
                        settings_raw=self.settings_raw, entries=[], findings=[],
-                       today=self.today, label=sha, revision=sha)
+                       today=self.today, label=label or sha, revision=sha)
         ws.__dict__["repository"] = repo
         ws.findings.extend(f for f in self.findings if f.path not in differ)
         ws._known_ids = {p: b for p, b in now.items() if p not in differ}
@@ -535,6 +535,13 @@ def _schedule_findings(entry: Entry, tz: ZoneInfo) -> Iterator[Finding]:
                            f"{sched.repeat} meets; nothing is skipped")
 
 
+def _blob_id(data: bytes) -> str:
+    """The git blob id of ``data`` (what ``git hash-object`` prints)."""
+    import hashlib
+
+    return hashlib.sha1(b"blob %d\0%s" % (len(data), data), usedforsecurity=False).hexdigest()
+
+
 def _unread_text(data: bytes, parsed: yamlsrc.YamlFile) -> str:
     """The text of a file from the document where reading stopped to its end."""
     lines = data.decode("utf-8", "replace").splitlines()
@@ -676,6 +683,7 @@ def load(root: Path, today: dt.date | None = None, source: Any = None,
             for entry in result.entries:
                 ws._add(entry)
         ws._contents = contents
+        ws._settings_bytes = scanned.settings
         ws._known_ids = getattr(source, "blob_ids", None)
         if cache is not None:
             cache.remember(fresh, contents, scanned.settings)

@@ -379,13 +379,17 @@ def test_a_missing_object_is_a_clear_error(repo):
     blob = repo.git("rev-parse", "HEAD:plans/plan.yaml").strip()
     (repo.top / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
     ws = str(repo.workspace)
-    for args in (["diff"], ["log", "plan/major-incident"], ["--rev", "HEAD", "check"]):
+    for args in (["log", "plan/major-incident"], ["--rev", "HEAD", "check"]):
         message = one_line_error(invoke("-C", ws, *args))
         assert blob[:10] in message and "corrupt" in message, message
     # The working tree itself is intact: check works and says why history is missing.
     result = invoke("-C", ws, "--today", DAY, "check")
     assert result.exit_code == 0 and result.stderr.count("coordctl: note:") == 1
     assert "corrupt" in result.stderr
+    # diff reads the committed version of the files that differ from the working tree.
+    repo.write({"plans/plan.yaml": base("plans/plan.yaml").replace("特别重大", "特大")})
+    message = one_line_error(invoke("-C", ws, "diff"))
+    assert blob[:10] in message and "corrupt" in message, message
 
 
 def test_a_missing_tree_is_a_clear_error(repo):
