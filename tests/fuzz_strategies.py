@@ -21,11 +21,9 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
-from coordctl.model import MODELS
+from coordctl.model import KINDS, MODELS
 from coordctl.rules import RULE_IDS
 from coordctl.values import is_slug
-
-KINDS = ("department", "plan", "meeting", "drill", "action")
 
 # Small pools of ids, so that references between documents mostly resolve and
 # duplicates, near misses and collisions happen often.
