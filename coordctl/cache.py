@@ -81,6 +81,12 @@ class Cache:
         workspace = os.fsencode(str(self.root))
         self._prefix = hashlib.blake2b(workspace, digest_size=8).hexdigest()
 
+    def close(self) -> None:
+        """Close the database (a later use opens it again)."""
+        db, self._db = self._db, None
+        if db is not None:
+            db.close()
+
     # --- storage -------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection | None:

@@ -30,8 +30,12 @@ class Options:
         self.directory, self.rev, self.today = directory, rev, today
         self.locale, self.audience, self.debug, self.cache = locale, audience, debug, cache
 
-    def workspace(self) -> Any:
-        """Find and load the workspace (``-C DIR`` or upwards from the current folder)."""
+    def workspace(self, freeze: bool = True) -> Any:
+        """Find and load the workspace (``-C DIR`` or upwards from the current folder).
+
+        With ``freeze`` (one command, one workspace) the loaded objects are moved out of
+        the cyclic collector's reach for the rest of the process; a long-running process
+        that loads workspace after workspace (``serve --watch``) passes False."""
         from pathlib import Path
 
         from coordctl.workspace import open_workspace
@@ -39,9 +43,10 @@ class Options:
         directory = Path(self.directory) if self.directory else None
         ws = open_workspace(directory, explicit=directory is not None, today=self.today,
                             rev=self.rev, cache=self.cache)
-        # The loaded documents live until the process ends: keep the cyclic garbage
-        # collector from walking them again and again while rules and outputs run.
-        gc.freeze()
+        if freeze:
+            # The loaded documents live until the process ends: keep the cyclic garbage
+            # collector from walking them again and again while rules and outputs run.
+            gc.freeze()
         return ws
 
     def root(self) -> Path:

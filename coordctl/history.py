@@ -139,6 +139,10 @@ class Repository:
         self.prefix = "" if prefix == "." else prefix + "/"
         self.top = top
 
+    def close(self) -> None:
+        """Stop the git processes GitPython keeps running for this repository."""
+        self._repo.close()
+
     # --- plumbing -------------------------------------------------------------------
 
     def _git(self, *args: str, stdin: bytes | None = None) -> bytes:

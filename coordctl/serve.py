@@ -259,8 +259,9 @@ def rebuilder(options: Any, directory: Path) -> Callable[[], None]:
     from coordctl.site import build_site
 
     def rebuild() -> None:
+        ws = None
         try:
-            ws = options.workspace()
+            ws = options.workspace(freeze=False)
             build_site(ws, directory, options.locale_for(ws), options.audience, progress=False)
         except CoordctlError as exc:
             print(f"coordctl: rebuild failed: {exc}", file=sys.stderr, flush=True)
@@ -269,6 +270,9 @@ def rebuilder(options: Any, directory: Path) -> Callable[[], None]:
             print(f"coordctl: rebuild failed: {type(exc).__name__}: {exc}", file=sys.stderr,
                   flush=True)
             return
+        finally:
+            if ws is not None:  # serving runs for days: let each rebuild's workspace go
+                ws.close()
         print(f"coordctl: rebuilt {directory}", file=sys.stderr, flush=True)
 
     return rebuild
@@ -283,8 +287,12 @@ def serve_site(directory: Path, host: str = "127.0.0.1", port: int = 8000,
     directory = Path(directory)
     watcher = None
     if options is not None:
-        ws = options.workspace()
-        build_site(ws, directory, options.locale_for(ws), options.audience, progress=False)
+        ws = options.workspace(freeze=False)
+        try:
+            build_site(ws, directory, options.locale_for(ws), options.audience,
+                       progress=False)
+        finally:
+            ws.close()
         watcher = Watcher(options.root(), rebuilder(options, directory))
     if not (directory / "index.html").is_file():
         raise ServeError(f"there is no site in {directory}: run 'coordctl build -o "

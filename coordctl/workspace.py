@@ -86,6 +86,15 @@ class Workspace:
             if first is not entry:
                 self.duplicates.append((entry, first))
 
+    def close(self) -> None:
+        """Release what the workspace holds open (the cache database, git processes).
+        A one-shot command need not call it; a long-running process must."""
+        if self.cache is not None:
+            self.cache.close()
+        repository = self.__dict__.get("repository")
+        if repository is not None:
+            repository.close()
+
     # --- git -------------------------------------------------------------------------
 
     @cached_property

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import BASE, TODAY, default_signals, load_workspace, write_workspace
-from gitrepo import one_line_error
+from gitrepo import one_line_error, repo_factory
 
 from coordctl.cli import Options, cli
 from coordctl.serve import ServeError, Watcher, make_server, rebuilder, serve_site
@@ -284,3 +284,38 @@ def test_watcher_sees_changes_under_the_workspace(make_workspace: Callable[..., 
     finally:
         watcher.stop()
         watcher.join(TIMEOUT)
+
+
+def _open_files() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc/self/fd")
+def test_rebuilds_do_not_keep_workspaces_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """``serve --watch`` runs for days: each rebuild's workspace (its cache database, its
+    git repository) must be let go, or open files and memory grow with every edit."""
+    import gc
+
+    from coordctl.workspace import Workspace
+
+    repo = repo_factory(tmp_path, monkeypatch)()
+    repo.commit_base()
+    options = Options(str(repo.workspace), None, TODAY, "en", "public", False)
+    rebuild = rebuilder(options, tmp_path / "site")
+
+    def live_workspaces() -> int:
+        gc.collect()
+        return sum(isinstance(thing, Workspace) for thing in gc.get_objects())
+
+    try:
+        rebuild()
+        rebuild()
+        files, workspaces = _open_files(), live_workspaces()
+        for _ in range(8):
+            rebuild()
+        assert _open_files() == files
+        assert live_workspaces() == workspaces
+    finally:
+        gc.unfreeze()
+    assert capsys.readouterr().err.count("coordctl: rebuilt") == 10
