@@ -220,7 +220,8 @@ def recent_changes(ws: Any, limit: int = RECENT_COMMITS) -> list[Change] | None:
     files coordctl does not read)."""
     commits: dict[str, Any] = {}
     documents: dict[str, list[tuple[str, str]]] = {}
-    for histories in (ws.history_since(None, limit=4 * limit), ws.histories):
+    for read in (lambda: ws.history_since(None, limit=4 * limit), lambda: ws.histories):
+        histories = read()
         if histories is None:
             return None
         commits.clear()

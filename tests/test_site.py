@@ -321,7 +321,11 @@ def test_recent_changes_read_from_the_latest_commits_equal_those_of_the_whole_hi
             key for key, h in whole.histories.items() if r in h.revisions)])
             for r in sorted({r for h in whole.histories.values() for r in h.revisions},
                             key=lambda r: (-r.date.timestamp(), r.sha))[:limit]]
-        assert shown(load(repo.workspace, today=TODAY), limit) == expected
+        ws = load(repo.workspace, today=TODAY)
+        assert shown(ws, limit) == expected
+        # The whole history is read only when the latest commits hold too few changes
+        # (the latest four are comment-only: enough for limit 2, not for limit 1).
+        assert ("histories" in ws.__dict__) == (limit == 1)
     assert len(expected) == 10 and expected[0][1] == ["action/a-001"]
 
 
