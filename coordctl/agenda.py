@@ -286,13 +286,13 @@ def _drills(ws: Any, attendees: list[str], day: dt.date, locale: str) -> list[Dr
     start = dt.datetime.combine(day, dt.time.min)
     end = start + dt.timedelta(days=DRILL_HORIZON_DAYS + 1)
     rows = []
+    by_participant = ws.drills_by_participant
+    concerned = {id(drill) for dept in attendees for drill in by_participant.get(dept, ())}
     for drill in ws.drills.values():
-        if drill.status == "cancelled":
+        if id(drill) not in concerned or drill.status == "cancelled":
             continue
         participants = set(ws.drill_participants(drill))
         taking_part = [d for d in attendees if d in participants]
-        if not taking_part:
-            continue
         for occurrence in ws.occurrences(drill.schedule, start, end):
             rows.append(DrillRow(
                 drill.id, localize(drill.title, locale), drill.type,

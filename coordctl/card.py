@@ -195,13 +195,8 @@ def _meetings(ws: Any, dept: str, locale: str) -> list[CardMeeting]:
 
     start = dt.datetime.combine(ws.today, dt.time.min)
     out = []
-    for meeting in ws.meetings.values():
-        if meeting.convenor == dept:
-            role = "convenor"
-        elif dept in meeting.members:
-            role = "member"
-        else:
-            continue
+    for meeting in ws.meetings_by_department.get(dept, ()):
+        role = "convenor" if meeting.convenor == dept else "member"
         upcoming = ws.occurrences(meeting.schedule, start, start + _HORIZON)
         following = upcoming[0] if upcoming else None
         out.append(CardMeeting(
@@ -222,9 +217,7 @@ def _drills(ws: Any, dept: str, locale: str) -> list[CardDrill]:
     from coordctl.values import localize
 
     out = []
-    for drill in ws.drills.values():
-        if dept not in ws.drill_participants(drill):
-            continue
+    for drill in ws.drills_by_participant.get(dept, ()):
         plan = ws.plans.get(drill.plan)
         start = drill.schedule.start.replace(tzinfo=ws.tz)
         out.append(CardDrill(

@@ -342,6 +342,26 @@ class Workspace:
         return out
 
     @cached_property
+    def drills_by_participant(self) -> dict[str, list[Any]]:
+        """Department id -> the valid drills it takes part in (``drill_participants``),
+        in file order."""
+        out: dict[str, list[Any]] = {}
+        for drill in self.drills.values():
+            for dept in dict.fromkeys(self.drill_participants(drill)):
+                out.setdefault(dept, []).append(drill)
+        return out
+
+    @cached_property
+    def meetings_by_department(self) -> dict[str, list[Any]]:
+        """Department id -> the valid meetings it convenes or is a member of, in file
+        order."""
+        out: dict[str, list[Any]] = {}
+        for meeting in self.meetings.values():
+            for dept in dict.fromkeys([meeting.convenor, *meeting.members]):
+                out.setdefault(dept, []).append(meeting)
+        return out
+
+    @cached_property
     def actions_by_source(self) -> dict[tuple[str, str], list[Any]]:
         """(kind, id) of a source -> the valid actions that came from it, in file order."""
         out: dict[tuple[str, str], list[Any]] = {}
