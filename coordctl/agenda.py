@@ -328,7 +328,6 @@ def _span(ws: Any, entry: Any) -> tuple[str, int, int]:
 
 def _plan_changes(ws: Any, meeting: Any, start: dt.datetime, locale: str) -> PlanChanges:
     """The plans now against the last commit before the previous occurrence began."""
-    from coordctl.diff import document_changes, highlights
     from coordctl.history import GitError
 
     earlier = ws.occurrences(meeting.schedule, meeting.schedule.start,
@@ -343,10 +342,22 @@ def _plan_changes(ws: Any, meeting: Any, start: dt.datetime, locale: str) -> Pla
         sha = repo.last_commit_before(previous, ws.revision)
         if sha is None:
             return PlanChanges("unavailable", previous)
-        old = ws.as_of(sha)
-        when = repo.commit_date(sha).date()
+        # Meetings that met on the same days compare against the same commit: once each.
+        memo = ws.__dict__.setdefault("_plan_changes", {})
+        if (sha, locale) not in memo:
+            memo[sha, locale] = _compared(ws, ws.as_of(sha), repo.commit_date(sha).date(),
+                                          locale)
     except GitError:
         return PlanChanges("unavailable", previous)
+    when, plans, words = memo[sha, locale]
+    return PlanChanges("compared", previous, sha, when, plans, words)
+
+
+def _compared(ws: Any, old: Any, when: dt.date, locale: str
+              ) -> tuple[dt.date, tuple[PlanChange, ...], tuple[str, ...]]:
+    """(date of ``old``, changed plans, highlights) of ``ws`` against ``old``."""
+    from coordctl.diff import document_changes, highlights
+
     plans = []
     for change in document_changes(old, ws):
         if change.kind != "plan":
@@ -357,7 +368,7 @@ def _plan_changes(ws: Any, meeting: Any, start: dt.datetime, locale: str) -> Pla
         plans.append(PlanChange(named, change.change))
     words = tuple(h.text for h in highlights(old, ws, locale)
                   if h.what not in _NOT_PLAN_HIGHLIGHTS)
-    return PlanChanges("compared", previous, sha, when, tuple(plans), words)
+    return when, tuple(plans), words
 
 
 # --- formats ---------------------------------------------------------------------------

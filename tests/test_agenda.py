@@ -396,6 +396,26 @@ def test_changes_since_the_previous_meeting_from_git(make_repo: Callable[..., Gi
         "plan 'major-incident', phase 'initial': time target 5m → 10m")
 
 
+def test_meetings_compare_against_their_own_previous_session(
+        make_repo: Callable[..., GitRepo]) -> None:
+    """Agendas of one workspace share comparisons by commit: a weekly meeting that last
+    met after the change sees no change, the monthly one that met before it does."""
+    repo = make_repo()
+    _history(repo)
+    weekly = textwrap.dedent(MEETING).replace("id: analysis", "id: weekly").replace(
+        "FREQ=MONTHLY;BYDAY=1TU", "FREQ=WEEKLY;BYDAY=MO").replace("except: [2027-10-05]",
+                                                                  "except: []")
+    repo.commit("Weekly meeting", {"plans/weekly.yaml": weekly}, date=dt.date(2027, 2, 16))
+    ws = load(repo.workspace, today=ASKED)
+    monthly = build_agenda(ws, "analysis", ASKED, "en").changes
+    weekly_changes = build_agenda(ws, "weekly", ASKED, "en").changes
+    again = build_agenda(ws, "analysis", ASKED, "en").changes
+    assert monthly.commit == repo.rev("HEAD~2") and monthly.plans
+    assert weekly_changes.status == "compared" and weekly_changes.commit == repo.head()
+    assert weekly_changes.plans == () and weekly_changes.highlights == ()
+    assert again == monthly
+
+
 @pytest.mark.parametrize(("locale", "fmt"), [("zh-CN", "markdown"), ("en", "markdown"),
                                              ("zh-CN", "html")])
 def test_golden_changes_from_git(make_repo: Callable[..., GitRepo], locale: str, fmt: str
