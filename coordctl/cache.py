@@ -214,6 +214,18 @@ class Cache:
                 continue
         self._put(items)
 
+    # --- git output -----------------------------------------------------------------
+
+    def git_output(self, args: Iterable[str]) -> tuple[str, bytes | None]:
+        """(key, stored output) of a git command whose output depends only on the
+        commit ids in ``args`` (history never changes under a commit id)."""
+        text = "\0".join(args).encode("utf-8", "surrogateescape")
+        key = f"g{FORMAT}:" + hashlib.blake2b(text, digest_size=20).hexdigest()
+        return key, self._get([key]).get(key)
+
+    def remember_git_output(self, key: str, output: bytes) -> None:
+        self._put([(key, output)])
+
     # --- results ---------------------------------------------------------------------
 
     def result(self, key: str) -> Any:

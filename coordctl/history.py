@@ -359,18 +359,24 @@ class Repository:
 
     def _commits(self, rev: str, since: dt.date | None = None,
                  follow: str | None = None, limit_one: bool = False,
-                 limit: int | None = None) -> Iterator[_Commit]:
+                 limit: int | None = None, cache: Any = None) -> Iterator[_Commit]:
         """Commits up to ``rev`` that touched ``plans/``, newest first, with raw changes
         (only those committed on or after ``since``, when given; with ``follow``, only
-        those that touched that one file, followed back through renames)."""
+        those that touched that one file, followed back through renames). With a
+        ``coordctl.cache.Cache`` the listing of a commit is read from git once."""
         sha = self.resolve(rev)
         narrow = [f"--since={since.isoformat()}T00:00:00"] if since else []
         if limit_one or limit:
             narrow.append(f"-n{1 if limit_one else limit}")
         paths = ["--follow", "--", f"{self.prefix}{follow}"] if follow else \
             ["--", f"{self.prefix}{PLANS_DIR}"]
-        out = self._git("log", "--format=%x1e%H%x1f%P%x1f%aI%x1f%an%x1f%ae%x1f%s", "--raw", "-z",
-                        "--no-abbrev", "-M", "--no-color", *narrow, sha, *paths)
+        args = ("log", "--format=%x1e%H%x1f%P%x1f%aI%x1f%an%x1f%ae%x1f%s", "--raw", "-z",
+                "--no-abbrev", "-M", "--no-color", *narrow, sha, *paths)
+        key, out = cache.git_output(args) if cache is not None else (None, None)
+        if out is None:
+            out = self._git(*args)
+            if key is not None:
+                cache.remember_git_output(key, out)
         for record in out.split(b"\x1e")[1:]:
             header, _, rest = record.partition(b"\0")
             commit, parents, date, author, email, subject = header.decode(
@@ -418,7 +424,7 @@ class Repository:
         from coordctl.diff import field_changes
 
         self._require_full_history()
-        commits = list(self._commits(rev, since, limit=limit))
+        commits = list(self._commits(rev, since, limit=limit, cache=cache))
         if changes_only:
             commits = [c for c in commits if any(ch.old_sha != _NULL_SHA and _loaded(
                 ch.old_path) for ch in c.changes)]

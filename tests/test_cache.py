@@ -187,3 +187,33 @@ def test_history_rules_follow_the_commit(make_workspace, rev):
     found = run_check(root, *extra)[1]
     assert [f["rule"] for f in found] == ["approval-stale"]
     assert found == run_check(root, "--no-cache", *extra)[1]
+
+
+def test_the_history_listing_is_read_from_git_once_per_commit(make_workspace):
+    """approval-stale lists the commits under HEAD with ``git log``; the listing is kept
+    under the commit id, so a later run at the same commit does not ask git again."""
+    root = make_workspace()
+    env = {**os.environ, "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+           "GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.invalid",
+           "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(root.parent),
+           "GIT_AUTHOR_DATE": "2026-06-01T10:00:00+08:00",
+           "GIT_COMMITTER_DATE": "2026-06-01T10:00:00+08:00"}
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "first"]):
+        subprocess.run(["git", "-C", str(root), "-c", "commit.gpgsign=false", *args],
+                       check=True, capture_output=True, env=env)
+    plan = root / "plans" / "plan.yaml"
+    plan.write_text(plan.read_text().replace("accountable: police", "accountable: health", 1))
+    subprocess.run(["git", "-C", str(root), "-c", "commit.gpgsign=false", "commit", "-qam",
+                    "Cordon to health"], check=True, capture_output=True, env=env)
+    expected = same_as_uncached(root)
+    assert [f["rule"] for f in expected] == ["approval-stale"]
+    with sqlite3.connect(cache_folder(root) / "cache.sqlite") as db:
+        listings = db.execute("SELECT count(*) FROM entry WHERE key LIKE 'g%'").fetchone()[0]
+        assert listings == 1
+        # Replace the stored listing by an empty history (and drop the stored result):
+        # the cached run now sees no change after the review; without the cache, git does.
+        db.execute("UPDATE entry SET value = x'' WHERE key LIKE 'g%'")
+        db.execute("DELETE FROM entry WHERE key LIKE 'r%'")
+    db.close()
+    assert run_check(root)[1] == []
+    assert run_check(root, "--no-cache")[1] == expected
