@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import BASE, REPO, SETTINGS, TODAY, load_workspace, write_workspace
 from gitrepo import OTHER_AUTHOR, GitRepo, one_line_error, repo_factory
+from golden import assert_golden
 
 from coordctl.cli import cli
 from coordctl.errors import OutputError
@@ -623,6 +624,17 @@ def test_progress_bar_only_when_asked(make_workspace: Callable[..., Path], tmp_p
 def test_workspace_outside_git_builds(tmp_path: Path) -> None:
     root = write_workspace(tmp_path / "ws", BASE)
     assert (build(root, tmp_path / "site") / "index.html").is_file()
+
+
+@pytest.mark.parametrize("columns", [None, 1])
+def test_golden_matrix_page(make_workspace: Callable[..., Path], tmp_path: Path,
+                            monkeypatch: pytest.MonkeyPatch, columns: int | None) -> None:
+    """The site's matrix page, as one grid grouped by plan and as one grid per plan."""
+    if columns is not None:
+        monkeypatch.setattr("coordctl.site.MATRIX_COLUMNS", columns)
+    site = build(make_workspace(), tmp_path / "site", locale="en")
+    layout = "grid" if columns is None else "per-plan"
+    assert_golden(f"site/matrix-{layout}.html", (site / "matrix.html").read_bytes())
 
 
 def test_a_matrix_too_wide_for_one_grid_is_one_grid_per_plan(
