@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -99,20 +100,22 @@ def _pick(draw: st.DrawFn, choices: tuple[Any, ...] | list[Any]) -> Any:
     return choices[draw(st.integers(0, len(choices) - 1))]
 
 
+def _maybe(draw: st.DrawFn, data: dict[str, Any], key: str, make: Callable[[], Any]) -> None:
+    """Half the time, set the optional field ``key`` of ``data`` to ``make()``."""
+    if draw(st.booleans()):
+        data[key] = make()
+
+
 @st.composite
 def settings_data(draw: st.DrawFn) -> dict[str, Any]:
     """A valid ``coordctl.yaml``."""
     data: dict[str, Any] = {"name": draw(TEXT),
                             "timezone": _pick(draw, TIMEZONES)}
-    if draw(st.booleans()):
-        data["locale"] = _pick(draw, ("zh-CN", "en"))
+    _maybe(draw, data, "locale", lambda: _pick(draw, ("zh-CN", "en")))
     calendar: dict[str, Any] = {}
-    if draw(st.booleans()):
-        calendar["domain"] = _pick(draw, ("coord.test.example", "x.example"))
-    if draw(st.booleans()):
-        calendar["site_url"] = "https://coord.test.example/"
-    if draw(st.booleans()):
-        calendar["reminders"] = draw(_subset(DURATIONS, max_size=2))
+    _maybe(draw, calendar, "domain", lambda: _pick(draw, ("coord.test.example", "x.example")))
+    _maybe(draw, calendar, "site_url", lambda: "https://coord.test.example/")
+    _maybe(draw, calendar, "reminders", lambda: draw(_subset(DURATIONS, max_size=2)))
     if draw(st.booleans()):
         first = draw(st.one_of(st.dates(dt.date(2027, 3, 1), dt.date(2027, 3, 7)),
                                st.dates(dt.date(2026, 1, 1), dt.date(2028, 12, 31))))
@@ -124,8 +127,7 @@ def settings_data(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         data["policy"] = {"drill_every": _pick(draw, DURATIONS),
                           "review_every": _pick(draw, DURATIONS)}
-    if draw(st.booleans()):
-        data["check"] = {"ignore": draw(_subset(RULE_IDS, max_size=2))}
+    _maybe(draw, data, "check", lambda: {"ignore": draw(_subset(RULE_IDS, max_size=2))})
     if draw(st.integers(0, 4)) == 0:
         data["smtp"] = {"host": "mail.test.example", "port": 587, "starttls": True,
                         "user": "coord@test.example"}
@@ -135,29 +137,21 @@ def settings_data(draw: st.DrawFn) -> dict[str, Any]:
 @st.composite
 def department(draw: st.DrawFn, ident: str, others: list[str]) -> dict[str, Any]:
     doc: dict[str, Any] = {"kind": "department", "id": ident, "name": draw(TEXT)}
-    if draw(st.booleans()):
-        doc["short"] = draw(TEXT)
+    _maybe(draw, doc, "short", lambda: draw(TEXT))
     parents = [o for o in others if o != ident]
     if parents and draw(st.booleans()):
         doc["parent"] = _pick(draw, parents)
-    if draw(st.booleans()):
-        doc["tags"] = draw(st.lists(_TEXT_ATOM, max_size=2))
-    if draw(st.booleans()):
-        doc["email"] = f"duty@{ident}.example"
-    if draw(st.booleans()):
-        doc["description"] = draw(TEXT)
+    _maybe(draw, doc, "tags", lambda: draw(st.lists(_TEXT_ATOM, max_size=2)))
+    _maybe(draw, doc, "email", lambda: f"duty@{ident}.example")
+    _maybe(draw, doc, "description", lambda: draw(TEXT))
     contacts = []
     for _ in range(draw(st.integers(0, 2))):
         contact: dict[str, Any] = {"role": draw(TEXT)}
-        if draw(st.booleans()):
-            contact["name"] = draw(TEXT)
-        if draw(st.booleans()):
-            contact["phone"] = _pick(draw, ("0771-5550001", "+86 771 555", "110"))
-        if draw(st.booleans()):
-            contact["email"] = "someone@test.example"
+        _maybe(draw, contact, "name", lambda: draw(TEXT))
+        _maybe(draw, contact, "phone", lambda: _pick(draw, ("0771-5550001", "+86 771 555", "110")))
+        _maybe(draw, contact, "email", lambda: "someone@test.example")
         contact["always"] = draw(st.booleans())
-        if draw(st.booleans()):
-            contact["verified"] = draw(_date())
+        _maybe(draw, contact, "verified", lambda: draw(_date()))
         contacts.append(contact)
     if contacts or draw(st.booleans()):
         doc["contacts"] = contacts
@@ -170,16 +164,11 @@ def department(draw: st.DrawFn, ident: str, others: list[str]) -> dict[str, Any]
 def plan(draw: st.DrawFn, ident: str, departments: list[str]) -> dict[str, Any]:
     doc: dict[str, Any] = {"kind": "plan", "id": ident, "title": draw(TEXT),
                            "owner": _pick(draw, departments)}
-    if draw(st.booleans()):
-        doc["hazard"] = _pick(draw, ("public-security", "water", "fraud"))
-    if draw(st.booleans()):
-        doc["status"] = _pick(draw, ("draft", "approved", "retired"))
-    if draw(st.booleans()):
-        doc["reviewed"] = draw(_date(2020, 2027))
-    if draw(st.booleans()):
-        doc["basis"] = draw(st.lists(TEXT, max_size=2))
-    if draw(st.booleans()):
-        doc["description"] = draw(TEXT)
+    _maybe(draw, doc, "hazard", lambda: _pick(draw, ("public-security", "water", "fraud")))
+    _maybe(draw, doc, "status", lambda: _pick(draw, ("draft", "approved", "retired")))
+    _maybe(draw, doc, "reviewed", lambda: draw(_date(2020, 2027)))
+    _maybe(draw, doc, "basis", lambda: draw(st.lists(TEXT, max_size=2)))
+    _maybe(draw, doc, "description", lambda: draw(TEXT))
     levels = draw(_subset(LEVELS, min_size=0, max_size=3))
     doc["levels"] = [{"id": lv, "name": draw(TEXT),
                       **({"criteria": draw(TEXT)} if draw(st.booleans()) else {})}
@@ -192,8 +181,7 @@ def plan(draw: st.DrawFn, ident: str, departments: list[str]) -> dict[str, Any]:
     if draw(st.booleans()):
         doc["sections"] = [{"title": draw(TEXT), "body": draw(TEXT)}
                            for _ in range(draw(st.integers(1, 2)))]
-    if draw(st.booleans()):
-        doc["departments"] = draw(_subset(tuple(departments), max_size=3))
+    _maybe(draw, doc, "departments", lambda: draw(_subset(tuple(departments), max_size=3)))
     duties = []
     for index in range(draw(st.integers(0, 4)) if phases else 0):
         duty: dict[str, Any] = {"id": f"duty-{index}", "task": draw(TEXT),
@@ -214,8 +202,7 @@ def plan(draw: st.DrawFn, ident: str, departments: list[str]) -> dict[str, Any]:
 @st.composite
 def schedule(draw: st.DrawFn) -> dict[str, Any]:
     sched: dict[str, Any] = {"start": draw(LOCAL_DATETIME)}
-    if draw(st.booleans()):
-        sched["duration"] = _pick(draw, DURATIONS[:9])
+    _maybe(draw, sched, "duration", lambda: _pick(draw, DURATIONS[:9]))
     repeat = _pick(draw, REPEATS)
     if repeat is not None:
         sched["repeat"] = repeat
@@ -229,12 +216,9 @@ def meeting(draw: st.DrawFn, ident: str, departments: list[str]) -> dict[str, An
     doc: dict[str, Any] = {"kind": "meeting", "id": ident, "title": draw(TEXT),
                            "convenor": _pick(draw, departments),
                            "schedule": draw(schedule())}
-    if draw(st.booleans()):
-        doc["type"] = _pick(draw, ("joint", "coordination", "other"))
-    if draw(st.booleans()):
-        doc["members"] = draw(_subset(tuple(departments), max_size=4))
-    if draw(st.booleans()):
-        doc["location"] = draw(TEXT)
+    _maybe(draw, doc, "type", lambda: _pick(draw, ("joint", "coordination", "other")))
+    _maybe(draw, doc, "members", lambda: draw(_subset(tuple(departments), max_size=4)))
+    _maybe(draw, doc, "location", lambda: draw(TEXT))
     if draw(st.booleans()):
         doc["agenda"] = [
             {"title": draw(TEXT),
@@ -252,14 +236,10 @@ def drill(draw: st.DrawFn, ident: str, plans: list[str],
                            "plan": _pick(draw, plans),
                            "type": _pick(draw, ("tabletop", "drill", "functional", "full-scale")),
                            "schedule": draw(schedule())}
-    if draw(st.booleans()):
-        doc["participants"] = draw(_subset(tuple(departments), max_size=4))
-    if draw(st.booleans()):
-        doc["objectives"] = draw(st.lists(TEXT, max_size=2))
-    if draw(st.booleans()):
-        doc["location"] = draw(TEXT)
-    if draw(st.booleans()):
-        doc["status"] = _pick(draw, ("planned", "done", "cancelled"))
+    _maybe(draw, doc, "participants", lambda: draw(_subset(tuple(departments), max_size=4)))
+    _maybe(draw, doc, "objectives", lambda: draw(st.lists(TEXT, max_size=2)))
+    _maybe(draw, doc, "location", lambda: draw(TEXT))
+    _maybe(draw, doc, "status", lambda: _pick(draw, ("planned", "done", "cancelled")))
     return doc
 
 
@@ -276,8 +256,7 @@ def action(draw: st.DrawFn, ident: str, sources: list[str],
         doc["status"] = status
     if status in ("done", "dropped") and draw(st.booleans()):
         doc["closed"] = draw(_date(2025, 2027))
-    if draw(st.booleans()):
-        doc["description"] = draw(TEXT)
+    _maybe(draw, doc, "description", lambda: draw(TEXT))
     return doc
 
 
