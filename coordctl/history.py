@@ -195,10 +195,22 @@ class Repository:
         return dt.datetime.fromisoformat(out.decode().strip())
 
     def last_commit_before(self, moment: dt.datetime, rev: str = "HEAD") -> str | None:
-        """The newest commit up to ``rev`` committed before ``moment`` (aware), or None."""
-        stamp = moment.strftime("%Y-%m-%d %H:%M:%S %z")
-        out = self._git("rev-list", "-1", f"--before={stamp}", self.resolve(rev), "--")
-        return out.decode().strip() or None
+        """The newest commit up to ``rev`` committed before ``moment`` (aware), or None:
+        what ``git rev-list -1 --before=MOMENT REV`` gives, from one listing of ``rev``'s
+        commits (a site asks this for every meeting)."""
+        limit = int(moment.timestamp())  # --before compares whole seconds
+        return next((sha for sha, when in self._commit_times(self.resolve(rev))
+                     if when <= limit), None)
+
+    def _commit_times(self, sha: str) -> list[tuple[str, int]]:
+        """(commit, commit time in seconds) of every commit up to ``sha``, in the order
+        ``git rev-list`` walks them."""
+        memo = self.__dict__.setdefault("_commit_times_memo", {})
+        if sha not in memo:
+            # Each commit is two lines: "commit SHA", then its time.
+            lines = self._git("rev-list", "--format=%ct", sha, "--").decode().split()
+            memo[sha] = [(lines[i + 1], int(lines[i + 2])) for i in range(0, len(lines), 3)]
+        return memo[sha]
 
     def has_commits(self) -> bool:
         try:

@@ -574,3 +574,33 @@ def test_a_file_name_that_is_not_utf8_is_named_with_an_escape_everywhere(repo):
     assert result.exit_code == 0, result.stderr
     assert "added department/x1" in result.stdout
     assert load(repo.workspace, today=TODAY).as_of(repo.head()).entry("department", "x1")
+
+
+def test_last_commit_before_is_what_git_rev_list_before_gives(make_repo):
+    """From one listing of the commits: the same answer as ``git rev-list -1 --before``
+    for every moment, also where commit dates go back in time (a rebase, a clock) and
+    across a merge."""
+    repo = make_repo()
+    repo.commit_base()
+    first = FIRST_DATE
+    days = [3, 1, 5, 4, 9]  # out of order on purpose
+    for index, day in enumerate(days):
+        repo.commit(f"change {index}", {"plans/note.yaml": f"# {index}\n"},
+                    date=first + dt.timedelta(days=day, hours=index))
+    repo.git("checkout", "--quiet", "-b", "side", "HEAD~3")
+    repo.commit("side work", {"plans/side.yaml": "# side\n"},
+                date=first + dt.timedelta(days=7))
+    repo.git("checkout", "--quiet", "main")
+    repo.git("merge", "--quiet", "--no-ff", "-m", "merge side", "side",
+             date=first + dt.timedelta(days=8))
+    history = open_repository(repo.workspace)
+    moments = [first + dt.timedelta(hours=hours) for hours in range(-2, 24 * 11, 5)]
+    moments += [first + dt.timedelta(days=day, hours=index)  # exactly at a commit
+                for index, day in enumerate(days)]
+    answers = set()
+    for moment in moments:
+        stamp = moment.strftime("%Y-%m-%d %H:%M:%S %z")
+        expected = repo.git("rev-list", "-1", f"--before={stamp}", "HEAD", "--").strip()
+        assert history.last_commit_before(moment) == (expected or None), moment
+        answers.add(expected)
+    assert len(answers) >= 6 and "" in answers
