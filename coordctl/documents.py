@@ -592,7 +592,7 @@ class _Views:
                         *(d for duty in plan.duties for d in involved(duty)), plan.owner]
             view.contacts_heading = appendix_heading(doc["contact_list"])
             view.contacts = self.contacts(list(dict.fromkeys(everyone)))
-        drills = sorted((d for d in self.ws.drills.values() if d.plan == plan.id),
+        drills = sorted(self.ws.drills_by_plan.get(plan.id, ()),
                         key=lambda d: (d.schedule.start, d.id))
         if drills:
             view.drills_heading = appendix_heading(doc["plan_drills"])

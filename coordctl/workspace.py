@@ -352,6 +352,14 @@ class Workspace:
         return out
 
     @cached_property
+    def drills_by_plan(self) -> dict[str, list[Any]]:
+        """Plan id -> the valid drills of that plan, in file order."""
+        out: dict[str, list[Any]] = {}
+        for drill in self.drills.values():
+            out.setdefault(drill.plan, []).append(drill)
+        return out
+
+    @cached_property
     def meetings_by_department(self) -> dict[str, list[Any]]:
         """Department id -> the valid meetings it convenes or is a member of, in file
         order."""
