@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -333,66 +333,43 @@ class Workspace:
     def involvement(self) -> dict[str, list[tuple[Any, Any]]]:
         """Department id -> [(plan, duty)] for every duty it has any role in (accountable,
         responsible, consulted or informed), in plan and duty order."""
-        out: dict[str, list[tuple[Any, Any]]] = {}
-        for plan in self.plans.values():
-            for duty in plan.duties:
-                for dept in dict.fromkeys([duty.accountable, *duty.doers, *duty.consulted,
-                                           *duty.informed]):
-                    out.setdefault(dept, []).append((plan, duty))
-        return out
+        return _grouped(((plan, duty) for plan in self.plans.values() for duty in plan.duties),
+                        lambda pair: [pair[1].accountable, *pair[1].doers, *pair[1].consulted,
+                                      *pair[1].informed])
 
     @cached_property
     def drills_by_participant(self) -> dict[str, list[Any]]:
         """Department id -> the valid drills it takes part in (``drill_participants``),
         in file order."""
-        out: dict[str, list[Any]] = {}
-        for drill in self.drills.values():
-            for dept in dict.fromkeys(self.drill_participants(drill)):
-                out.setdefault(dept, []).append(drill)
-        return out
+        return _grouped(self.drills.values(), self.drill_participants)
 
     @cached_property
     def drills_by_plan(self) -> dict[str, list[Any]]:
         """Plan id -> the valid drills of that plan, in file order."""
-        out: dict[str, list[Any]] = {}
-        for drill in self.drills.values():
-            out.setdefault(drill.plan, []).append(drill)
-        return out
+        return _grouped(self.drills.values(), lambda drill: [drill.plan])
 
     @cached_property
     def meetings_by_department(self) -> dict[str, list[Any]]:
         """Department id -> the valid meetings it convenes or is a member of, in file
         order."""
-        out: dict[str, list[Any]] = {}
-        for meeting in self.meetings.values():
-            for dept in dict.fromkeys([meeting.convenor, *meeting.members]):
-                out.setdefault(dept, []).append(meeting)
-        return out
+        return _grouped(self.meetings.values(),
+                        lambda meeting: [meeting.convenor, *meeting.members])
 
     @cached_property
     def actions_by_source(self) -> dict[tuple[str, str], list[Any]]:
         """(kind, id) of a source -> the valid actions that came from it, in file order."""
-        out: dict[tuple[str, str], list[Any]] = {}
-        for action in self.actions.values():
-            if action.source_ref:
-                out.setdefault(action.source_ref, []).append(action)
-        return out
+        return _grouped(self.actions.values(),
+                        lambda action: [action.source_ref] if action.source_ref else [])
 
     @cached_property
     def actions_by_owner(self) -> dict[str, list[Any]]:
         """Department id -> the valid actions it owns, in file order."""
-        out: dict[str, list[Any]] = {}
-        for action in self.actions.values():
-            out.setdefault(action.owner, []).append(action)
-        return out
+        return _grouped(self.actions.values(), lambda action: [action.owner])
 
     @cached_property
     def documents_in(self) -> dict[str, list[Entry]]:
         """Path -> the documents of that file, in order."""
-        out: dict[str, list[Entry]] = {}
-        for entry in self.entries:
-            out.setdefault(entry.path, []).append(entry)
-        return out
+        return _grouped(self.entries, lambda entry: [entry.path])
 
     def plan_holders(self, plan: Any) -> list[str]:
         """Departments holding a duty in ``plan``, in the order they first appear."""
@@ -431,6 +408,17 @@ class Workspace:
 
 
 # --- loading ------------------------------------------------------------------------------
+
+def _grouped(items: Iterable[Any], keys: Callable[[Any], Iterable[Any]]
+             ) -> dict[Any, list[Any]]:
+    """Key -> the items (in their order) whose ``keys`` include it, each item once per
+    key: the indexes that spare outputs a scan of every document per department."""
+    out: dict[Any, list[Any]] = {}
+    for item in items:
+        for key in dict.fromkeys(keys(item)):
+            out.setdefault(key, []).append(item)
+    return out
+
 
 def _finding(path: str, where: tuple[int, int], rule: str, message: str) -> Finding:
     return Finding(path, where[0], where[1], "error", rule, message)
