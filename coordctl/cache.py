@@ -214,17 +214,25 @@ class Cache:
                 continue
         self._put(items)
 
-    # --- git output -----------------------------------------------------------------
+    # --- git listings ---------------------------------------------------------------
 
-    def git_output(self, args: Iterable[str]) -> tuple[str, bytes | None]:
-        """(key, stored output) of a git command whose output depends only on the
-        commit ids in ``args`` (history never changes under a commit id)."""
+    def git_listing(self, args: Iterable[str]) -> tuple[str, Any]:
+        """(key, stored listing) of the git command ``args``, whose output depends only
+        on the commit ids in ``args`` (history never changes under a commit id); the
+        listing is kept parsed, as plain data, so reading it back costs no parsing."""
         text = "\0".join(args).encode("utf-8", "surrogateescape")
-        key = f"g{FORMAT}:" + hashlib.blake2b(text, digest_size=20).hexdigest()
-        return key, self._get([key]).get(key)
+        key = f"l{FORMAT}:" + hashlib.blake2b(text, digest_size=20).hexdigest()
+        blob = self._get([key]).get(key)
+        if blob is None:
+            return key, None
+        try:
+            return key, marshal.loads(blob)
+        except (ValueError, EOFError, TypeError):
+            return key, None
 
-    def remember_git_output(self, key: str, output: bytes) -> None:
-        self._put([(key, output)])
+    def remember_git_listing(self, key: str, listing: Any) -> None:
+        """Store ``listing`` (plain tuples, lists and strings) under ``key``."""
+        self._put([(key, marshal.dumps(listing))])
 
     # --- results ---------------------------------------------------------------------
 

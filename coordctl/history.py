@@ -384,19 +384,27 @@ class Repository:
             ["--", f"{self.prefix}{PLANS_DIR}"]
         args = ("log", "--format=%x1e%H%x1f%P%x1f%aI%x1f%an%x1f%ae%x1f%s", "--raw", "-z",
                 "--no-abbrev", "-M", "--no-color", *narrow, sha, *paths)
-        key, out = cache.git_output(args) if cache is not None else (None, None)
-        if out is None:
-            out = self._git(*args)
+        key, listing = cache.git_listing(args) if cache is not None else (None, None)
+        if listing is None:
+            listing = self._parse_log(self._git(*args))
             if key is not None:
-                cache.remember_git_output(key, out)
+                cache.remember_git_listing(key, listing)
+        for commit, parents, date, author, email, subject, changes in listing:
+            revision = Revision(commit, dt.datetime.fromisoformat(date), author, email,
+                                subject)
+            yield _Commit(revision, [_Change(*change) for change in changes], not parents)
+
+    def _parse_log(self, out: bytes) -> list[tuple[Any, ...]]:
+        """``git log --raw -z`` output as plain tuples (which the cache keeps as they
+        are): (commit, parents, date, author, email, subject, [(old blob, new blob, old
+        path, new path)]), paths relative to the workspace."""
+        listing = []
         for record in out.split(b"\x1e")[1:]:
             header, _, rest = record.partition(b"\0")
             commit, parents, date, author, email, subject = header.decode(
                 "utf-8", "replace").split("\x1f", 5)
-            revision = Revision(commit, dt.datetime.fromisoformat(date), author, email,
-                                subject)
             tokens = rest.lstrip(b"\n").split(b"\0")
-            changes: list[_Change] = []
+            changes = []
             index = 0
             while index < len(tokens):
                 token = tokens[index].lstrip(b"\n")
@@ -407,9 +415,10 @@ class Repository:
                 paths = 2 if status[0] in "RC" else 1
                 names = [t.decode("utf-8", "surrogateescape")[len(self.prefix):]
                          for t in tokens[index + 1:index + 1 + paths]]
-                changes.append(_Change(old_sha, new_sha, names[0], names[-1]))
+                changes.append((old_sha, new_sha, names[0], names[-1]))
                 index += 1 + paths
-            yield _Commit(revision, changes, not parents)
+            listing.append((commit, parents, date, author, email, subject, changes))
+        return listing
 
     def _require_full_history(self) -> None:
         if self.shallow:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import sqlite3
 import subprocess
@@ -208,11 +209,11 @@ def test_the_history_listing_is_read_from_git_once_per_commit(make_workspace):
     expected = same_as_uncached(root)
     assert [f["rule"] for f in expected] == ["approval-stale"]
     with sqlite3.connect(cache_folder(root) / "cache.sqlite") as db:
-        listings = db.execute("SELECT count(*) FROM entry WHERE key LIKE 'g%'").fetchone()[0]
+        listings = db.execute("SELECT count(*) FROM entry WHERE key LIKE 'l%'").fetchone()[0]
         assert listings == 1
         # Replace the stored listing by an empty history (and drop the stored result):
         # the cached run now sees no change after the review; without the cache, git does.
-        db.execute("UPDATE entry SET value = x'' WHERE key LIKE 'g%'")
+        db.execute("UPDATE entry SET value = ? WHERE key LIKE 'l%'", (marshal.dumps([]),))
         db.execute("DELETE FROM entry WHERE key LIKE 'r%'")
     db.close()
     assert run_check(root)[1] == []
