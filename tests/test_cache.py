@@ -218,3 +218,27 @@ def test_the_history_listing_is_read_from_git_once_per_commit(make_workspace):
     db.close()
     assert run_check(root)[1] == []
     assert run_check(root, "--no-cache")[1] == expected
+
+
+def test_cached_documents_rebuild_their_raw_text_only_when_asked(make_workspace):
+    """A warm run unpickles the models of every file but the raw documents (with their
+    positions) only of those something asks about: the same data and positions as a
+    fresh read."""
+    import datetime as dt
+
+    from coordctl.workspace import load, open_cache
+
+    root = make_workspace()
+    today = dt.date.fromisoformat(TODAY)
+    fresh = load(root, today=today)
+    load(root, today=today, cache=open_cache(root))  # fills the cache
+    warm = load(root, today=today, cache=open_cache(root))
+    assert len(warm.entries) == len(fresh.entries) > 5
+    assert all("raw" not in entry.__dict__ for entry in warm.entries)
+    for cached, read in zip(warm.entries, fresh.entries, strict=True):
+        assert cached.model == read.model
+        assert cached.raw == read.raw and "raw" in cached.__dict__
+        assert cached.at() == read.at()
+        for key in read.raw:
+            assert cached.at(key) == read.at(key) and cached.at(key, key=True) == \
+                read.at(key, key=True)
