@@ -21,7 +21,7 @@ from typing import Any
 
 from coordctl.errors import CoordctlError
 from coordctl.findings import SETTINGS_FILE
-from coordctl.source import PLANS_DIR, YAML_SUFFIXES, TreeSource, shown_path
+from coordctl.source import PLANS_DIR, YAML_SUFFIXES, TreeSource, dangling_link, shown_path
 
 _NULL_SHA = "0" * 40
 #: Words in git's messages that mean an object cannot be read.
@@ -361,9 +361,8 @@ class Repository:
             if not mode:
                 if any(name.startswith(here + "/") for name in tree):
                     continue  # a folder: not a file to read
-                target = texts[links[path]].decode("utf-8", "surrogateescape")
-                raise CoordctlError(f"{path} is a link to {target}, which does not exist: "
-                                    "restore its target or remove the link")
+                raise dangling_link(path, texts[links[path]].decode("utf-8",
+                                                                    "surrogateescape"))
             followed[path] = blob
         return followed
 

@@ -18,6 +18,13 @@ PLANS_DIR = "plans"
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
+def dangling_link(path: str, target: str) -> CoordctlError:
+    """The error for a symbolic link under plans/ whose target does not exist (in the
+    working tree or at a revision)."""
+    return CoordctlError(f"{path} is a link to {target}, which does not exist: restore its "
+                         "target or remove the link")
+
+
 def shown_path(path: str) -> str:
     """``path`` as valid text: bytes of a file name that are not UTF-8 (kept by Python as
     surrogates) written as ``\\xff``, so findings, JSON and pages can name the file."""
@@ -111,9 +118,7 @@ class DirectorySource:
                 return handle.read()
         except FileNotFoundError:
             if os.path.islink(full):
-                raise CoordctlError(
-                    f"{shown} is a link to {os.readlink(full)}, which does not exist: "
-                    "restore its target or remove the link") from None
+                raise dangling_link(shown, os.readlink(full)) from None
             raise CoordctlError(f"{shown} does not exist") from None
         except IsADirectoryError:
             raise CoordctlError(f"{shown} is a directory, not a file") from None
