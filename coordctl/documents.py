@@ -302,7 +302,41 @@ def _environment(root: Path | None, overrides: tuple[str, ...]) -> Any:
     env.filters["markdown_below"] = markdown_below
     env.filters["headings_below"] = headings_below
     env.tests["ref"] = lambda value: isinstance(value, Ref)
+    env.globals["link_ref"] = link_ref
+    env.globals["link_refs"] = link_refs
     return env
+
+
+# --- mentions of other documents -------------------------------------------------------------
+# Python, not Jinja macros: a page mentions hundreds of documents, and a macro call costs
+# about ten times as much. ``_doc_macros.html`` exports them as ``ref`` and ``refs``.
+
+def _pass_context(function: Any) -> Any:
+    import jinja2
+
+    return jinja2.pass_context(function)
+
+
+@_pass_context
+def link_ref(context: Any, r: Ref) -> Any:
+    """``r`` as a link to its page where the page has links and ``r`` a page, else its
+    label; escaped."""
+    from markupsafe import Markup, escape
+
+    links = context.environment.getattr(context.resolve_or_missing("page"), "links")
+    if links and r.exists:
+        return Markup('<a href="%s">%s</a>') % (links.url(r.kind, r.id), r.label)
+    return escape(r.label)
+
+
+@_pass_context
+def link_refs(context: Any, items: Any) -> Any:
+    """Several mentions, separated by the locale's list separator."""
+    from markupsafe import escape
+
+    words = context.resolve_or_missing("words")
+    separator = escape(context.environment.getattr(words, "list_separator"))
+    return separator.join(link_ref(context, r) for r in items)
 
 
 # --- Markdown fields -------------------------------------------------------------------------
