@@ -77,6 +77,7 @@ class Cache:
         self.root = Path(root).resolve()
         self.folder = cache_folder(self.root)
         self._db: sqlite3.Connection | None = None
+        self._inherited: list[sqlite3.Connection] = []  # see forked()
         self._failed = False
         workspace = os.fsencode(str(self.root))
         self._prefix = hashlib.blake2b(workspace, digest_size=8).hexdigest()
@@ -86,6 +87,15 @@ class Cache:
         db, self._db = self._db, None
         if db is not None:
             db.close()
+
+    def forked(self) -> None:
+        """In a process forked from the one that opened the database: forget its
+        connection, unclosed (SQLite forbids using one across ``fork``; closing it here
+        could release the parent's locks, so it is kept, never freed). A later use opens
+        one of this process's own."""
+        if self._db is not None:
+            self._inherited.append(self._db)
+        self._db = None
 
     # --- storage -------------------------------------------------------------------
 

@@ -428,7 +428,8 @@ class Repository:
                   since: dt.date | None = None, changes_only: bool = False,
                   kinds: tuple[str, ...] | None = None,
                   watch: dict[str, dt.date] | None = None, cache: Any = None,
-                  limit: int | None = None) -> dict[tuple[str, str], DocumentHistory]:
+                  limit: int | None = None, workers: int = 1
+                  ) -> dict[tuple[str, str], DocumentHistory]:
         """The history of every document up to ``rev``.
 
         Narrower and cheaper: only commits ``since`` a date; ``changes_only`` records
@@ -439,7 +440,7 @@ class Repository:
         (followed back through renames) made on or after their date are read; ``limit``:
         only the latest that many commits that touched ``plans/``. With a
         ``coordctl.cache.Cache``, what each blob holds is read once and kept (blobs
-        never change).
+        never change). ``workers`` processes share parsing the blobs.
         """
         from coordctl.diff import field_changes
 
@@ -470,6 +471,16 @@ class Repository:
             cache.blob_documents(shas, scope) if cache is not None else {}
         blobs = self.cat_files(shas - parsed.keys())
         fresh: dict[str, dict[tuple[str, str], Any]] = {}
+        if workers > 1:  # parse them all now, in several processes
+            from coordctl import parallel
+
+            todo = sorted(sha for sha, data in blobs.items()
+                          if wanted is None or wanted.search(data))
+            results = parallel.run_all(
+                [lambda data=blobs[sha]: _plain_documents(data) for sha in todo],
+                workers, cache, chunksize=16)
+            fresh.update(zip(todo, results, strict=True))
+            parsed.update(fresh)
 
         def documents(sha: str, path: str) -> dict[tuple[str, str], Any]:
             if sha == _NULL_SHA or not _loaded(path):

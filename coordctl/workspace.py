@@ -95,6 +95,9 @@ class Workspace:
     #: used: results computed from the workspace may be cached under it.
     content_key: str | None = None
     cache: Any = None
+    #: Processes that may share reading the history (``build -j``; forked, see
+    #: ``coordctl.parallel``).
+    workers: int = 1
     #: Path -> the text a YAML error left unread (the failing document and the rest).
     unread: dict[str, str] = field(default_factory=dict)
     _index: dict[str, dict[str, Entry]] = field(default_factory=dict)
@@ -170,7 +173,8 @@ class Workspace:
             try:
                 result = self.repository.histories(
                     self.revision, since=since, changes_only=changes_only,
-                    kinds=kinds, watch=watch, cache=self.cache, limit=limit)
+                    kinds=kinds, watch=watch, cache=self.cache, limit=limit,
+                    workers=self.workers)
             except GitError as exc:
                 note = f"{exc}; rules that need history (approval-stale) did not run"
                 result = None

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import BASE
 
+from coordctl import parallel
 from coordctl.cache import Cache, cache_folder
 from coordctl.cli import cli
 
@@ -242,3 +243,23 @@ def test_cached_documents_rebuild_their_raw_text_only_when_asked(make_workspace)
         for key in read.raw:
             assert cached.at(key) == read.at(key) and cached.at(key, key=True) == \
                 read.at(key, key=True)
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="needs fork (POSIX)")
+def test_forked_workers_share_the_cache_through_connections_of_their_own(tmp_path):
+    # SQLite forbids using a connection across fork: each worker opens its own, and the
+    # parent's keeps working after them.
+    cache = Cache(tmp_path)
+    cache.store("parent", "before")
+    parents = id(cache._db)
+
+    def work(i: int) -> tuple[object, int]:
+        cache.store(f"worker-{i}", i * i)
+        return cache.result("parent"), id(cache._db)
+
+    results = parallel.run_all([lambda i=i: work(i) for i in range(6)], 2, cache)
+    assert [seen for seen, _ in results] == ["before"] * 6
+    assert parents not in {connection for _, connection in results}
+    assert [cache.result(f"worker-{i}") for i in range(6)] == [i * i for i in range(6)]
+    cache.store("parent", "after")
+    assert Cache(tmp_path).result("parent") == "after"

@@ -28,6 +28,7 @@ from gitrepo import (
     run_git,
 )
 
+from coordctl import parallel
 from coordctl.history import GitError, NotARepository, open_repository
 from coordctl.workspace import load
 
@@ -604,3 +605,12 @@ def test_last_commit_before_is_what_git_rev_list_before_gives(make_repo):
         assert history.last_commit_before(moment) == (expected or None), moment
         answers.add(expected)
     assert len(answers) >= 6 and "" in answers
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="needs fork (POSIX)")
+def test_histories_parsed_by_several_processes_are_the_same(repo):
+    _history_with_findings(repo)  # renames, a hidden draft, a file that is not YAML
+    git = open_repository(repo.workspace)
+    for kinds in (None, ("plan", "meeting", "drill")):
+        alone = git.histories(kinds=kinds)
+        assert alone and git.histories(kinds=kinds, workers=2) == alone
