@@ -7,6 +7,7 @@ so ``coordctl --help`` stays fast.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -449,11 +450,29 @@ def activate(ctx: click.Context, plan: str, level: str, at: dt.datetime | None, 
     emit(render_checklist(checklist, fmt), output)
 
 
+def _parse_jobs(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    if value == "auto":
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+            os.cpu_count() or 1)
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise click.BadParameter(f"'{value}' is not a number of processes: use 1, 2, … "
+                                 "or auto")
+    return number
+
+
 @cli.command()
 @click.option("-o", "--output", "output", default="site", show_default=True, metavar="DIR",
               help="Folder of the site; replaced whole at the end of the build.")
+@click.option("-j", "--jobs", "workers", default="1", show_default=True, metavar="N",
+              callback=_parse_jobs,
+              help="Make the pages in N processes (auto: one per CPU core). The site is "
+                   "the same; where processes cannot be forked (Windows), one is used.")
 @pass_options
-def build(options: Options, output: str) -> None:
+def build(options: Options, output: str, workers: int) -> None:
     """The static site: a dashboard, a page for every plan, department, meeting, drill
     and action, the responsibility matrix, agendas, the check report and calendar feeds.
 
@@ -466,7 +485,7 @@ def build(options: Options, output: str) -> None:
 
     ws = options.workspace()
     result = build_site(ws, Path(output), options.locale_for(ws), options.audience,
-                        progress=sys.stderr.isatty())
+                        progress=sys.stderr.isatty(), workers=workers)
     click.echo(f"built {result} ({options.audience}); open {Path(result) / 'index.html'}",
                err=True)
 

@@ -21,10 +21,11 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
+from coordctl import parallel
 from coordctl.errors import OutputError
 from coordctl.render import (
     KIND_FOLDERS,
@@ -145,6 +146,21 @@ class _Job:
     path: str
     what: str
     make: Callable[[], str | bytes | None]
+    #: Made from the workspace alone, so another process may make it (``-j``): the
+    #: kind of page (``plan``, ``agenda``…); the pages that list others wait for these.
+    alone: str = ""
+    #: The meeting whose agenda this is: once made, the pages link it.
+    agenda: str | None = None
+
+    def run(self) -> bytes | None:
+        """The content, encoded; a template error names the file."""
+        import jinja2
+
+        try:
+            data = self.make()
+        except jinja2.TemplateError as exc:
+            raise OutputError(f"cannot build {self.path}: template error: {exc}") from None
+        return data.encode("utf-8") if isinstance(data, str) else data
 
 
 @dataclass
@@ -166,6 +182,58 @@ class _Writer:
         path = self.root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+def _write_page(root: Path, job: _Job) -> bool:
+    """Make ``job``'s file under ``root``; False when it has none (an agenda of a series
+    that is over). Claims are the parent's: see ``build_site``."""
+    data = job.run()
+    if data is None:
+        return False
+    path = root / job.path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return True
+
+
+def _make_pages(site: _Site, alone: list[_Job], root: Path, workers: int, progress: bool
+                ) -> list[bool]:
+    """Make the pages that stand alone, and the calendar feeds, under ``root`` in
+    ``workers`` processes; whether each page was written."""
+    wrote = [False] * len(alone)
+    first: dict[str, int] = {}
+    if workers > 1:
+        # The first page of each kind is made here: what it computes once (templates,
+        # indexes, the history it shows, parsed by the workers) is then inherited.
+        for index, job in enumerate(alone):
+            first.setdefault(job.alone, index)
+        for index in first.values():
+            wrote[index] = _write_page(root, alone[index])
+    made_here = set(first.values())
+    # The longest tasks first (the feeds, then the list pages), so that no process is
+    # left with one of them at the end while the others wait.
+    todo: list[int | None] = [None] if site.feeds_built else []
+    todo += sorted((i for i in range(len(alone)) if i not in made_here),
+                   key=lambda i: alone[i].alone != "list")
+    tasks = [partial(site.write_feed_files, root) if i is None else
+             partial(_write_page, root, alone[i]) for i in todo]
+    bar: Any = contextlib.nullcontext()
+    if progress:
+        import click
+
+        bar = click.progressbar(length=len(tasks), label="building site", file=sys.stderr,
+                                item_show_func=lambda path: path)
+    with bar:
+        # a few tasks per message between processes, fewer for a small site (a
+        # process holding many at the end would leave the others idle)
+        chunk = min(8, max(1, len(tasks) // (64 * workers)))
+        for task, result in parallel.run(tasks, workers, site.ws.cache, chunksize=chunk):
+            index = todo[task]
+            if index is not None:
+                wrote[index] = result
+            if progress:
+                bar.update(1, alone[index].path if index is not None else "calendar/")
+    return wrote
 
 
 def coverage(ws: Any, locale: str) -> Coverage:
@@ -371,15 +439,20 @@ class _Site:
             folder = KIND_FOLDERS[kind]
             for ident in self.models(kind):
                 yield _Job(f"{folder}/{ident}.html", f"{kind} '{ident}'",
-                           self._document(kind, ident))
-        yield _Job("plans/index.html", "the list of plans", self.plans_page)
-        yield _Job("departments/index.html", "the list of departments", self.departments_page)
+                           self._document(kind, ident), alone=kind)
+        yield _Job("plans/index.html", "the list of plans", self.plans_page, alone="list")
+        yield _Job("departments/index.html", "the list of departments", self.departments_page,
+                   alone="list")
+        # these two link the agendas: made once all agendas are
         yield _Job("meetings/index.html", "the list of meetings", self.meetings_page)
-        yield _Job("drills/index.html", "the list of drills", self.drills_page)
-        yield _Job("actions/index.html", "the list of actions", self.actions_page)
-        yield _Job("matrix.html", "the responsibility matrix", self.matrix_page)
-        yield _Job("check.html", "the check report", self.check_page)
-        yield _Job("calendar/index.html", "the calendars page", self.calendars_page)
+        yield _Job("drills/index.html", "the list of drills", self.drills_page, alone="list")
+        yield _Job("actions/index.html", "the list of actions", self.actions_page,
+                   alone="list")
+        yield _Job("matrix.html", "the responsibility matrix", self.matrix_page,
+                   alone="list")
+        yield _Job("check.html", "the check report", self.check_page, alone="list")
+        yield _Job("calendar/index.html", "the calendars page", self.calendars_page,
+                   alone="list")
         yield _Job("index.html", "the dashboard", self.index_page)
 
     def _document(self, kind: str, ident: str) -> Callable[[], str]:
@@ -395,7 +468,7 @@ class _Site:
         for ident in self.ws.meetings:
             path = f"meetings/{ident}-agenda.html"
 
-            def make(ident: str = ident, path: str = path) -> str | None:
+            def make(ident: str = ident) -> str | None:
                 from coordctl.agenda import NoOccurrence, build_agenda, render_agenda
 
                 try:
@@ -403,10 +476,10 @@ class _Site:
                                           self.audience)
                 except NoOccurrence:  # the series is over: no agenda, no link
                     return None
-                self.agendas[ident] = path
                 return render_agenda(agenda, "html", links=Links(1))
 
-            yield _Job(path, f"the agenda of meeting '{ident}'", make)
+            yield _Job(path, f"the agenda of meeting '{ident}'", make, alone="agenda",
+                       agenda=ident)
 
     def activation_pages(self) -> dict[str, list[tuple[str, str]]]:
         """Plan id -> [(level id, site path)] of its activation checklists (internal)."""
@@ -428,7 +501,7 @@ class _Site:
                     return render_checklist(checklist, "html", links=Links(1))
 
                 yield _Job(path, f"the level {level} activation checklist of plan "
-                                 f"'{plan_id}'", make)
+                                 f"'{plan_id}'", make, alone="activation")
 
     # --- pages --------------------------------------------------------------------------
 
@@ -548,17 +621,21 @@ class _Site:
                            built=self.feeds_built,
                            site_url=self.ws.settings.calendar.site_url)
 
-    def write_feeds(self, writer: _Writer) -> None:
+    def claim_feeds(self, writer: _Writer) -> None:
+        """Claim the names of the calendar feeds (``write_feed_files`` writes them)."""
         if not self.feeds_built:
             return
-        from coordctl.calendars import write_feeds
-
-        folder = writer.root / "calendar"
         for feed in feeds(self.ws, self.locale):
             writer.claim(f"calendar/{feed.file}",
                          f"the calendar feed of department '{feed.department}'"
                          if feed.department else "the calendar feed of all events")
-        write_feeds(self.ws, self.locale, folder)
+
+    def write_feed_files(self, root: Path) -> bool:
+        """Write the calendar feeds under ``root``."""
+        from coordctl.calendars import write_feeds
+
+        write_feeds(self.ws, self.locale, root / "calendar")
+        return True
 
 
 # --- the folder --------------------------------------------------------------------------------
@@ -661,14 +738,13 @@ def _swap(new: Path, out: Path) -> None:
 
 
 def build_site(ws: Any, out: Path, locale: str, audience: str = "public",
-               progress: bool = False) -> Path:
+               progress: bool = False, workers: int = 1) -> Path:
     """Build the site of ``ws`` into the folder ``out`` (replaced whole at the end) and
-    return ``out``. ``progress`` shows a progress bar on stderr.
+    return ``out``. ``progress`` shows a progress bar on stderr; ``workers`` > 1 makes
+    the pages in that many processes where the system can fork (the same files).
 
     ``OutputError`` (exit 2) when ``out`` is a non-empty folder coordctl did not build.
     """
-    import jinja2
-
     if audience not in ("public", "internal"):
         raise ValueError(f"audience must be public or internal, not {audience!r}")
     given = Path(out)
@@ -687,22 +763,25 @@ def build_site(ws: Any, out: Path, locale: str, audience: str = "public",
         writer.write(MARKER, "the site marker", MARKER_TEXT)
         site = _Site(ws, locale, audience)
         jobs = list(site.jobs())
-        bar: Any = contextlib.nullcontext(jobs)
-        if progress:
-            import click
-
-            bar = click.progressbar(jobs, label="building site", file=sys.stderr,
-                                    item_show_func=lambda job: job.path if job else None)
-        with bar as steps:
-            for job in steps:
-                try:
-                    data = job.make()
-                except jinja2.TemplateError as exc:
-                    raise OutputError(f"cannot build {job.path}: template error: "
-                                      f"{exc}") from None
+        alone = [job for job in jobs if job.alone]
+        workers_before, ws.workers = ws.workers, workers
+        try:
+            wrote = _make_pages(site, alone, temp, workers, progress)
+        finally:
+            ws.workers = workers_before
+        # Claimed in the order of the jobs, whichever process made them first: a clash
+        # of two names is reported the same way every time.
+        for job, done in zip(alone, wrote, strict=True):
+            if done:
+                writer.claim(job.path, job.what)
+                if job.agenda is not None:
+                    site.agendas[job.agenda] = job.path
+        for job in jobs:
+            if not job.alone:
+                data = job.run()
                 if data is not None:
                     writer.write(job.path, job.what, data)
-            site.write_feeds(writer)
+        site.claim_feeds(writer)
         _swap(temp, out)
         _remove_leftovers(out)
     except OSError as exc:

@@ -40,6 +40,7 @@ from conftest import (
 )
 from gitrepo import GitRepo, isolate_git, one_line_error, repo_factory
 
+from coordctl import parallel
 from coordctl.cli import cli
 from coordctl.site import MARKER, build_site
 
@@ -265,13 +266,21 @@ def test_build_touches_nothing_next_to_the_site(make_workspace: Callable[..., Pa
 
 # --- interrupted builds --------------------------------------------------------------------------
 
-def start_build(root: Path, out: Path) -> subprocess.Popen[str]:
-    """``python -m coordctl build -o OUT`` as a separate process, as a user would run it."""
+def start_build(root: Path, out: Path, *options: str, group: bool = False
+                ) -> subprocess.Popen[str]:
+    """``python -m coordctl build -o OUT`` as a separate process, as a user would run it;
+    with ``group``, in a process group of its own, as a shell runs a command (Ctrl-C in
+    a terminal signals the whole group)."""
+    def start() -> None:
+        default_signals()
+        if group:
+            os.setpgrp()
+
     return subprocess.Popen(
         [sys.executable, "-m", "coordctl", "-C", str(root), "--today", TODAY.isoformat(),
-         "build", "-o", str(out)],
+         "build", "-o", str(out), *options],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        preexec_fn=default_signals)
+        preexec_fn=start)
 
 
 def wait_until(process: subprocess.Popen[str], ready: Callable[[], bool]) -> bool:
@@ -374,6 +383,57 @@ def test_sigterm_during_a_build_keeps_the_previous_site_whole_and_cleans_up(
     assert out == "" and "Traceback" not in err
     assert tree(site) == before
     assert temporaries(site) == []
+
+
+def processes_of(root: Path) -> list[int]:
+    """Processes whose command line names ``root``: a build and the workers it forked."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and os.fsencode(root) in (
+                    entry / "cmdline").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+        except OSError:
+            continue  # it ended meanwhile
+    return found
+
+
+@pytest.mark.skipif(not parallel.can_fork() or not Path("/proc").is_dir(),
+                    reason="forked workers, found in /proc")
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+def test_stopping_a_parallel_build_stops_its_workers_and_keeps_the_site(
+        tmp_path: Path, sig: int) -> None:
+    # One action page never finishes, in a worker; the page after it is made by the
+    # other worker (a build in one process would never get there).
+    root = write_workspace(tmp_path / "ws", {**BASE, "plans/more.yaml": "".join(
+        f"---\nkind: action\nid: {ident}\ntitle: {title}\nowner: police\n"
+        "due: 2027-06-30\nstatus: open\n" for ident, title in
+        (("a-002", "卡住"), ("a-003", "之后")))})
+    site = build_site(load_workspace(root), tmp_path / "pub" / "site", "zh-CN")
+    before = tree(site)
+    (root / "templates").mkdir()
+    (root / "templates/action.html").write_text(
+        "{% if doc.title == '卡住' %}" + ENDLESS + "{% endif %}{{ doc.title }}\n",
+        encoding="utf-8")
+    process = start_build(root, site, "-j", "2", group=True)
+    try:
+        assert wait_until(process, building(site, "actions/a-003.html")), finish(process)
+        assert len(processes_of(root)) == 3  # the build and its two workers
+        if sig == signal.SIGINT:  # Ctrl-C: to every process of the group
+            os.killpg(process.pid, sig)
+        else:  # kill PID: to the build alone
+            process.send_signal(sig)
+        code, out, err = finish(process)
+    finally:
+        process.kill()
+    assert code == (130 if sig == signal.SIGINT else 128 + signal.SIGTERM), err
+    assert out == "" and "Traceback" not in err
+    assert tree(site) == before
+    assert temporaries(site) == []
+    deadline = time.monotonic() + TIMEOUT
+    while processes_of(root) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_of(root) == []
 
 
 def test_sigkill_during_a_build_keeps_the_previous_site_and_the_next_build_works(

@@ -169,8 +169,8 @@ def assert_no_foreign_urls(site: Path, own: tuple[str, ...] = ()) -> None:
 # --- workspaces ------------------------------------------------------------------------------
 
 def build(root: Path, out: Path, locale: str = "zh-CN", audience: str = "public",
-          today=TODAY) -> Path:
-    return build_site(load_workspace(root, today), out, locale, audience)
+          today=TODAY, workers: int = 1) -> Path:
+    return build_site(load_workspace(root, today), out, locale, audience, workers=workers)
 
 
 def copy_sample(folder: Path) -> Path:
@@ -566,9 +566,10 @@ def test_cli_build(make_workspace: Callable[..., Path], tmp_path: Path) -> None:
     ("{% extends '_base.html' %}{% block content %}<h1>{{ 1 // 0 }}</h1>{% endblock %}",
      ZeroDivisionError),
 ])
+@pytest.mark.parametrize("workers", [1, 2])  # with 2, the error is raised in a worker
 def test_a_failed_build_keeps_the_previous_site(make_workspace: Callable[..., Path],
                                                 tmp_path: Path, template: str,
-                                                error: type[Exception]) -> None:
+                                                error: type[Exception], workers: int) -> None:
     root = make_workspace()
     out = build(root, tmp_path / "site")
     before = tree(out)
@@ -578,20 +579,60 @@ def test_a_failed_build_keeps_the_previous_site(make_workspace: Callable[..., Pa
     (root / "plans/plan.yaml").write_text(
         textwrap.dedent(BASE["plans/plan.yaml"]).replace("重大案件处置预案", "改过的预案"),
         encoding="utf-8")
-    with pytest.raises(error):
-        build(root, out)
+    with pytest.raises(error) as caught:
+        build(root, out, workers=workers)
+    if error is OutputError:
+        assert str(caught.value).startswith(
+            "cannot build check.html: template error: 'coordctl.render.Page object' has "
+            "no attribute 'no_such_thing'")
     assert tree(out) == before
     assert leftovers(out) == []
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_an_id_that_clashes_with_a_page_is_refused(make_workspace: Callable[..., Path],
-                                                   tmp_path: Path) -> None:
+                                                   tmp_path: Path, workers: int) -> None:
     root = make_workspace({"plans/extra.yaml": BASE["plans/plan.yaml"].replace(
         "id: major-incident", "id: index")})
-    with pytest.raises(OutputError, match=r"plans/index\.html"):
-        build(root, tmp_path / "site")
+    with pytest.raises(OutputError) as caught:
+        build(root, tmp_path / "site", workers=workers)
+    assert str(caught.value) == ("the list of plans and plan 'index' would both be "
+                                 "plans/index.html in the site: rename one of them")
     assert not (tmp_path / "site").exists()
     assert leftovers(tmp_path / "site") == []
+
+
+def test_a_parallel_build_is_the_same_site(make_repo: Callable[..., GitRepo],
+                                           tmp_path: Path) -> None:
+    repo = make_repo()
+    repo.commit_base()
+    changed = repo.commit("Police lead the cordon; a second analysis member", {
+        "plans/plan.yaml": BASE["plans/plan.yaml"].replace("accountable: health",
+                                                           "accountable: police"),
+        "plans/meeting.yaml": BASE["plans/meeting.yaml"].replace(
+            "members: [health]", "members: [health, city-gov]")})
+    one = tree(build(repo.workspace, tmp_path / "one", audience="internal"))
+    two = tree(build(repo.workspace, tmp_path / "two", audience="internal", workers=2))
+    assert one == two
+    # everything a worker makes is there: pages, agendas, checklists, feeds, history
+    assert {"meetings/analysis-agenda.html", "calendar/all.ics", "check.html"} <= set(two)
+    assert any("-activate-" in name for name in two)
+    assert changed[:7].encode() in two["plans/major-incident.html"]
+    result = CliRunner().invoke(cli, ["-C", str(repo.workspace), "--today", TODAY.isoformat(),
+                                      "--audience", "internal", "build", "-j", "auto",
+                                      "-o", str(tmp_path / "auto")])
+    assert result.exit_code == 0, result.stderr
+    assert tree(tmp_path / "auto") == one
+
+
+@pytest.mark.parametrize("jobs", ["0", "-1", "two", ""])
+def test_a_number_of_processes_that_is_none(make_workspace: Callable[..., Path],
+                                            tmp_path: Path, jobs: str) -> None:
+    result = CliRunner().invoke(cli, ["-C", str(make_workspace()), "build", "-j", jobs,
+                                      "-o", str(tmp_path / "site")])
+    assert result.exit_code == 2
+    assert f"'{jobs}' is not a number of processes: use 1, 2, … or auto" in result.stderr
+    assert not (tmp_path / "site").exists()
 
 
 # --- determinism and progress ------------------------------------------------------------------
