@@ -403,3 +403,50 @@ def test_any_text_loads_without_raising_and_with_one_line_problems(text):
     for problem in result.problems:
         assert problem.line >= 1 and problem.column >= 1
         assert problem.message and "\n" not in problem.message
+
+
+# --- plain loading (old revisions) -------------------------------------------------------
+
+class _PyYAMLPlain(__import__("yaml").CSafeLoader):
+    """PyYAML's own safe constructors, dates kept as text: what load_plain must give."""
+
+
+_PyYAMLPlain.add_constructor("tag:yaml.org,2002:timestamp",
+                             lambda loader, node: loader.construct_scalar(node))
+
+
+def pyyaml_plain(data: bytes):
+    import yaml
+
+    try:
+        return list(yaml.load_all(data.decode("utf-8-sig"), Loader=_PyYAMLPlain))
+    except yaml.YAMLError:
+        return []
+
+
+@pytest.mark.parametrize("text", [
+    "kind: plan\nid: p\nduties:\n  - {phase: respond, accountable: police}\n  - [a, 1, 2.5]\n",
+    "base: &b {x: 1, y: 2}\nown:\n  <<: *b\n  y: 3\nlist: [*b, *b]\n",
+    "a: 1\na: 2\n",  # a duplicate key: the last wins, as in PyYAML
+    "? [1, 2]\n: unhashable key\n",
+    "1: one\n2.5: two\nnull: three\ntrue: four\n2027-03-10: date key\n",
+    "when: 2027-03-10T09:00:00+08:00\nday: 2027-02-30\n",
+    "set: !!set {a, b}\nbin: !!binary aGVsbG8=\nomap: !!omap [{a: 1}]\n",
+    "- x\n- {a: [1, {b: c}]}\n---\nsecond: doc\n--- plain scalar\n",
+    "key: [unclosed\n",
+    "",
+])
+def test_plain_loading_gives_what_pyyamls_own_constructors_give(text):
+    data = text.encode()
+    assert yamlsrc.load_plain(data) == pyyaml_plain(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=4) |
+                    st.dictionaries(st.text(max_size=6), inner, max_size=4), max_leaves=20))
+def test_plain_loading_of_any_data_is_pyyamls(value):
+    import yaml
+
+    data = yaml.safe_dump(value, allow_unicode=True).encode()
+    assert yamlsrc.load_plain(data) == pyyaml_plain(data)
