@@ -117,8 +117,12 @@ def build_matrix(ws: Any, plan_ids: list[str], by: str = "duty",
     for _, duty in duties:
         for dept in involved(duty):
             named.setdefault(dept, None)
-    columns = [d for d in ws.departments if d in named]
-    columns += [d for d in named if d not in ws.departments]
+    # in workspace order, found by position (a province has 1,000 departments)
+    order = ws.__dict__.get("_department_order")
+    if order is None:
+        order = ws.__dict__["_department_order"] = {d: i for i, d in enumerate(ws.departments)}
+    columns = sorted((d for d in named if d in order), key=order.__getitem__)
+    columns += [d for d in named if d not in order]
 
     show_plan = len(wanted) != 1
     lead_header = ([words["plan"]] if show_plan else []) + [words["phase"], words["duty"]]
