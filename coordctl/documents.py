@@ -324,8 +324,8 @@ def link_ref(context: Any, r: Ref) -> Any:
     from markupsafe import Markup, escape
 
     links = context.environment.getattr(context.resolve_or_missing("page"), "links")
-    if links and r.exists:
-        return Markup('<a href="%s">%s</a>') % (links.url(r.kind, r.id), r.label)
+    if links and r.exists:  # (not Markup's %: it escapes in Python, this in C)
+        return Markup(f'<a href="{escape(links.url(r.kind, r.id))}">{escape(r.label)}</a>')
     return escape(r.label)
 
 
