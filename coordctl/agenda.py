@@ -359,9 +359,7 @@ def _compared(ws: Any, old: Any, when: dt.date, locale: str
     from coordctl.diff import document_changes, highlights
 
     plans = []
-    for change in document_changes(old, ws):
-        if change.kind != "plan":
-            continue
+    for change in document_changes(old, ws, kinds=("plan",)):
         named = _named(ws if change.change != "removed" else old, "plan", change.id, locale)
         if change.change == "removed":  # no page to link to any more
             named = Named(named.id, named.name, False)

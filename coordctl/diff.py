@@ -155,13 +155,15 @@ def _documents(ws: Workspace) -> dict[tuple[str, str], Entry]:
     return out
 
 
-def document_changes(old: Workspace, new: Workspace) -> list[DocumentChange]:
-    """Added, removed and modified documents, sorted by kind (DESIGN order) and id."""
+def document_changes(old: Workspace, new: Workspace,
+                     kinds: tuple[str, ...] = KINDS) -> list[DocumentChange]:
+    """Added, removed and modified documents (of ``kinds``), sorted by kind (DESIGN
+    order) and id."""
     before, after = _documents(old), _documents(new)
     # Documents that are the same object on both sides (``Workspace.as_of`` shares what
     # did not change) are skipped before sorting.
     differ = [key for key in before.keys() | after.keys()
-              if before.get(key) is not after.get(key)]
+              if key[0] in kinds and before.get(key) is not after.get(key)]
     changes = []
     for key in sorted(differ, key=lambda k: (KINDS.index(k[0]), k[1])):
         a, b = before.get(key), after.get(key)
