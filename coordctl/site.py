@@ -430,8 +430,8 @@ class _Site:
     # --- jobs ---------------------------------------------------------------------------
 
     def jobs(self) -> Iterator[_Job]:
-        """Every file of the site, in a fixed order; agendas come before the pages that
-        link them."""
+        """Every file of the site, in a fixed order (the order names are claimed in).
+        The jobs that are not ``alone`` link the agendas: they are made after all others."""
         yield from self._agenda_jobs()
         if self.audience == "internal":
             yield from self._activation_jobs()
