@@ -261,9 +261,9 @@ def _action_row(ws: Any, action: Any, day: dt.date, locale: str) -> ActionRow:
 
 def _decided(ws: Any, meeting_id: str, day: dt.date, locale: str) -> list[ActionRow]:
     """Open actions whose source is this meeting: what it decided, for its report back."""
-    source = f"meeting/{meeting_id}"
-    rows = [_action_row(ws, a, day, locale) for a in ws.actions.values()
-            if a.source == source and a.status == "open"]
+    rows = [_action_row(ws, a, day, locale)
+            for a in ws.actions_by_source.get(("meeting", meeting_id), ())
+            if a.status == "open"]
     return sorted(rows, key=lambda r: (r.due, r.id))
 
 
@@ -272,9 +272,10 @@ def _overdue(ws: Any, meeting_id: str, attendees: list[str], day: dt.date,
     """Open actions of the attending departments due before the meeting date, except
     those this meeting decided (they are listed, marked overdue, with its decisions)."""
     source = f"meeting/{meeting_id}"
-    rows = [_action_row(ws, a, day, locale) for a in ws.actions.values()
-            if a.status == "open" and a.owner in attendees and a.due < day
-            and a.source != source]
+    owned = ws.actions_by_owner
+    rows = [_action_row(ws, a, day, locale)
+            for dept in dict.fromkeys(attendees) for a in owned.get(dept, ())
+            if a.status == "open" and a.due < day and a.source != source]
     return sorted(rows, key=lambda r: (r.due, r.owner.id, r.id))
 
 
