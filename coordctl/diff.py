@@ -147,10 +147,9 @@ def _documents(ws: Workspace) -> dict[tuple[str, str], Entry]:
     known = ws.__dict__.get("_diff_documents")
     if known is not None:
         return known
-    out: dict[tuple[str, str], Entry] = {}
-    for entry in ws.entries:
-        if entry.kind in KINDS and entry.id is not None:
-            out.setdefault((entry.kind, entry.id), entry)
+    # the workspace's index holds the first document of each kind and id already
+    out = {(kind, ident): entry for kind, entries in ws._index.items()
+           for ident, entry in entries.items()}
     ws.__dict__["_diff_documents"] = out
     return out
 
