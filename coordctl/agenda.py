@@ -340,7 +340,7 @@ def _plan_changes(ws: Any, meeting: Any, start: dt.datetime, locale: str) -> Pla
     if repo is None:
         return PlanChanges("unavailable", previous)
     try:
-        sha = repo.last_commit_before(previous, ws.revision)
+        sha = repo.last_commit_before(previous, ws.revision_id)
         if sha is None:
             return PlanChanges("unavailable", previous)
         # Meetings that met on the same days compare against the same commit: once each.

@@ -135,6 +135,12 @@ class Workspace:
             return None
 
     @cached_property
+    def revision_id(self) -> str:
+        """The full commit id of ``revision`` (asked of git once: a site asks for every
+        meeting). ``GitError`` when there is none."""
+        return self.repository.resolve(self.revision)
+
+    @cached_property
     def histories(self) -> dict[tuple[str, str], Any] | None:
         """(kind, id) -> ``DocumentHistory`` up to ``revision``; None without usable git
         history (a note says why)."""
