@@ -761,11 +761,11 @@ def build_site(ws: Any, out: Path, locale: str, audience: str = "public",
         temp.mkdir()  # in the try: an interrupt right after it still removes it
         writer = _Writer(temp)
         writer.write(MARKER, "the site marker", MARKER_TEXT)
-        site = _Site(ws, locale, audience)
-        jobs = list(site.jobs())
-        alone = [job for job in jobs if job.alone]
-        workers_before, ws.workers = ws.workers, workers
+        workers_before, ws.workers = ws.workers, workers  # the check's history too
         try:
+            site = _Site(ws, locale, audience)
+            jobs = list(site.jobs())
+            alone = [job for job in jobs if job.alone]
             wrote = _make_pages(site, alone, temp, workers, progress)
         finally:
             ws.workers = workers_before
