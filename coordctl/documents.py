@@ -302,8 +302,6 @@ def _environment(root: Path | None, overrides: tuple[str, ...]) -> Any:
     env.filters["markdown_below"] = markdown_below
     env.filters["headings_below"] = headings_below
     env.tests["ref"] = lambda value: isinstance(value, Ref)
-    env.globals["link_ref"] = link_ref
-    env.globals["link_refs"] = link_refs
     return env
 
 

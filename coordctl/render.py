@@ -39,7 +39,8 @@ def environment(workspace_root: Path | None) -> jinja2.Environment:
     """A Jinja2 environment over the workspace's ``templates/`` and the built-ins.
 
     Undefined names are errors (``StrictUndefined``) and ``.html`` templates are
-    autoescaped. The filters ``localize`` and ``duration`` take the locale as argument.
+    autoescaped. The filters ``localize`` and ``duration`` take the locale as argument;
+    ``link_ref`` and ``link_refs`` make mentions of documents (``_doc_macros.html``).
     """
     import jinja2
 
@@ -58,6 +59,11 @@ def environment(workspace_root: Path | None) -> jinja2.Environment:
     env.filters["localize"] = localize
     env.filters["duration"] = duration_in_words
     env.filters["markdown"] = markdown_html
+    # what _doc_macros.html exports as ref and refs, so any template may import it
+    from coordctl.documents import link_ref, link_refs
+
+    env.globals["link_ref"] = link_ref
+    env.globals["link_refs"] = link_refs
     return env
 
 
