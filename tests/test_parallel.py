@@ -15,7 +15,7 @@ forking = pytest.mark.skipif(not parallel.can_fork(), reason="needs fork (POSIX)
 
 
 def slow_pid(index: int) -> tuple[int, int]:
-    time.sleep(0.02)  # long enough that one process cannot take every task
+    time.sleep(0.05)  # long enough that one process cannot take every task
     return index, os.getpid()
 
 
