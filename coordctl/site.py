@@ -179,9 +179,14 @@ class _Writer:
 
     def write(self, rel: str, what: str, data: str | bytes) -> None:
         self.claim(rel, what)
-        path = self.root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        _put(self.root, rel, data.encode("utf-8") if isinstance(data, str) else data)
+
+
+def _put(root: Path, rel: str, data: bytes) -> None:
+    """Write ``data`` to ``root/rel``, making its folders."""
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
 
 
 def _write_page(root: Path, job: _Job) -> bool:
@@ -190,9 +195,7 @@ def _write_page(root: Path, job: _Job) -> bool:
     data = job.run()
     if data is None:
         return False
-    path = root / job.path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    _put(root, job.path, data)
     return True
 
 
