@@ -118,9 +118,7 @@ def build_matrix(ws: Any, plan_ids: list[str], by: str = "duty",
         for dept in involved(duty):
             named.setdefault(dept, None)
     # in workspace order, found by position (a province has 1,000 departments)
-    order = ws.__dict__.get("_department_order")
-    if order is None:
-        order = ws.__dict__["_department_order"] = {d: i for i, d in enumerate(ws.departments)}
+    order = ws.department_order
     columns = sorted((d for d in named if d in order), key=order.__getitem__)
     columns += [d for d in named if d not in order]
 

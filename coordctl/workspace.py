@@ -401,6 +401,11 @@ class Workspace:
         return _grouped(self.actions.values(), lambda action: [action.owner])
 
     @cached_property
+    def department_order(self) -> dict[str, int]:
+        """Department id -> its position among the valid departments (file order)."""
+        return {dept: index for index, dept in enumerate(self.departments)}
+
+    @cached_property
     def documents_in(self) -> dict[str, list[Entry]]:
         """Path -> the documents of that file, in order."""
         return _grouped(self.entries, lambda entry: [entry.path])
