@@ -307,7 +307,8 @@ def _environment(root: Path | None, overrides: tuple[str, ...]) -> Any:
 
 # --- mentions of other documents -------------------------------------------------------------
 # Python, not Jinja macros: a page mentions hundreds of documents, and a macro call costs
-# about ten times as much. ``_doc_macros.html`` exports them as ``ref`` and ``refs``.
+# about ten times as much. ``_doc_macros.html`` exports them as ``ref``, ``refs``,
+# ``value`` and ``marked``.
 
 def _pass_context(function: Any) -> Any:
     import jinja2
@@ -335,6 +336,27 @@ def link_refs(context: Any, items: Any) -> Any:
     words = context.resolve_or_missing("words")
     separator = escape(context.environment.getattr(words, "list_separator"))
     return separator.join(link_ref(context, r) for r in items)
+
+
+@_pass_context
+def link_value(context: Any, v: Any) -> Any:
+    """A fact's value, escaped: a mention, plain text, or several mentions."""
+    from markupsafe import escape
+
+    if isinstance(v, Ref):
+        return link_ref(context, v)
+    if isinstance(v, str):
+        return escape(v)
+    return link_refs(context, v)
+
+
+def marked_html(text: Any, mark: str | None) -> Any:
+    """``text`` escaped, in a ``<span class="MARK">`` when there is a mark."""
+    from markupsafe import Markup, escape
+
+    if mark:
+        return Markup(f'<span class="{escape(mark)}">{escape(text)}</span>')
+    return escape(text)
 
 
 # --- Markdown fields -------------------------------------------------------------------------

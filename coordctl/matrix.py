@@ -44,13 +44,18 @@ class Matrix:
 
 def role_letters(duty: Any, department: str) -> str:
     """The roles of ``department`` in ``duty`` as letters: ``A``, ``A/R``, ``C``, ``""``."""
-    held = {
-        "A": duty.accountable == department,
-        "R": department in duty.doers,
-        "C": department in duty.consulted,
-        "I": department in duty.informed,
-    }
-    return "/".join(letter for letter, _ in ROLES if held[letter])
+    return roles_by_department(duty).get(department, "")
+
+
+def roles_by_department(duty: Any) -> dict[str, str]:
+    """The role letters of every department with a role in ``duty`` (``role_letters``
+    for all of them at once: a matrix row asks for each of its columns)."""
+    held: dict[str, list[str]] = {}
+    for letter, departments in (("A", (duty.accountable,)), ("R", duty.doers),
+                                ("C", duty.consulted), ("I", duty.informed)):
+        for dept in dict.fromkeys(departments):
+            held.setdefault(dept, []).append(letter)
+    return {dept: "/".join(letters) for dept, letters in held.items()}
 
 
 def involved(duty: Any) -> list[str]:
@@ -109,8 +114,12 @@ def build_matrix(ws: Any, plan_ids: list[str], by: str = "duty",
     if by not in BY:
         raise ValueError(f"by must be one of {BY}, not {by!r}")
     words = labels(locale)
-    wanted = {document(ws, "plan", ident).id for ident in plan_ids}
-    plans = [p for p in ws.plans.values() if not wanted or p.id in wanted]
+    chosen = {(plan := document(ws, "plan", ident)).id: plan for ident in plan_ids}
+    wanted = set(chosen)
+    if len(chosen) == 1:  # a plan's own page: no need to look through every plan
+        plans = list(chosen.values())
+    else:
+        plans = [p for p in ws.plans.values() if not wanted or p.id in wanted]
     duties = [(plan, duty) for plan in plans for duty in plan.duties]
 
     named: dict[str, None] = {}
@@ -129,7 +138,8 @@ def build_matrix(ws: Any, plan_ids: list[str], by: str = "duty",
     for plan, duty in duties:
         lead = [localize(plan.title, locale)] if show_plan else []
         lead += [phase_label(plan, duty.phase, locale), localize(duty.task, locale)]
-        rows.append(lead + [role_letters(duty, d) for d in columns])
+        held = roles_by_department(duty)
+        rows.append(lead + [held.get(d, "") for d in columns])
 
     if len(wanted) == 1:
         what = localize(plans[0].title, locale)

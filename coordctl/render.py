@@ -40,7 +40,8 @@ def environment(workspace_root: Path | None) -> jinja2.Environment:
 
     Undefined names are errors (``StrictUndefined``) and ``.html`` templates are
     autoescaped. The filters ``localize`` and ``duration`` take the locale as argument;
-    ``link_ref`` and ``link_refs`` make mentions of documents (``_doc_macros.html``).
+    ``link_ref``, ``link_refs``, ``link_value`` and ``marked_html`` make mentions of
+    documents and marked values (``_doc_macros.html``).
     """
     import jinja2
 
@@ -59,11 +60,14 @@ def environment(workspace_root: Path | None) -> jinja2.Environment:
     env.filters["localize"] = localize
     env.filters["duration"] = duration_in_words
     env.filters["markdown"] = markdown_html
-    # what _doc_macros.html exports as ref and refs, so any template may import it
-    from coordctl.documents import link_ref, link_refs
+    # what _doc_macros.html exports as ref, refs, value and marked, so any template may
+    # import it
+    from coordctl.documents import link_ref, link_refs, link_value, marked_html
 
     env.globals["link_ref"] = link_ref
     env.globals["link_refs"] = link_refs
+    env.globals["link_value"] = link_value
+    env.globals["marked_html"] = marked_html
     return env
 
 
