@@ -163,6 +163,9 @@ def document_changes(old: Workspace, new: Workspace,
     # did not change) are skipped before sorting.
     differ = [key for key in before.keys() | after.keys()
               if key[0] in kinds and before.get(key) is not after.get(key)]
+    # Comparing ``new`` with many past commits (a site's agendas) meets the same pair of
+    # old and new document again and again: each pair is compared once.
+    compared = new.__dict__.setdefault("_field_changes", {})
     changes = []
     for key in sorted(differ, key=lambda k: (KINDS.index(k[0]), k[1])):
         a, b = before.get(key), after.get(key)
@@ -171,7 +174,11 @@ def document_changes(old: Workspace, new: Workspace,
         elif b is None:
             changes.append(DocumentChange(key[0], key[1], "removed", a.path))
         else:
-            fields = list(field_changes(plain(a.raw), plain(b.raw)))
+            known = compared.get((id(a), id(b)))
+            if known is None or known[0] is not a or known[1] is not b:
+                known = compared[id(a), id(b)] = (
+                    a, b, list(field_changes(plain(a.raw), plain(b.raw))))
+            fields = list(known[2])
             if fields:
                 changes.append(DocumentChange(key[0], key[1], "modified", b.path, fields))
     return changes

@@ -174,6 +174,12 @@ class Repository:
         """The full commit id of ``rev``; a clear error when there is none."""
         if rev.startswith("-"):
             raise GitError(f"'{rev}' is not a revision")
+        # A full commit id always names the same commit: asked again (a site asks for
+        # every meeting's agenda), it is answered without running git. Names that can
+        # move (HEAD, branches) are always asked.
+        known = self.__dict__.setdefault("_commit_ids", set())
+        if rev in known:
+            return rev
         try:
             out = self._git("rev-parse", "--verify", "--quiet", "--end-of-options",
                             f"{rev}^{{commit}}")
@@ -182,6 +188,8 @@ class Repository:
         except GitError:
             out = b""
         sha = out.decode().strip()
+        if sha:
+            known.add(sha)
         if not sha:
             if rev == "HEAD" and not self.has_commits():
                 raise GitError("the repository has no commits yet: commit the workspace first")

@@ -471,6 +471,8 @@ def _same_workspace(a, b) -> None:
                       for e in ws.entries)
 
     assert documents(a) == documents(b)
+    for kind in ("department", "plan", "meeting", "drill", "action"):  # file order
+        assert a.ids(kind) == b.ids(kind)
     assert sorted(map(str, check(a).findings)) == sorted(map(str, check(b).findings))
     assert sorted((d.path, d.line, f.path) for d, f in a.duplicates) == \
         sorted((d.path, d.line, f.path) for d, f in b.duplicates)
@@ -551,6 +553,41 @@ def test_diff_against_as_of_says_what_a_diff_of_two_full_reads_says(repo):
     assert any("(health) no longer holds any duty" in text for text in got)
     assert not any("(police) no longer holds" in text for text in got)
     assert any("(maritime) now holds duties" in text for text in got)
+
+
+def test_one_workspace_against_many_commits_compares_each_pair_of_versions(repo):
+    # A site compares the working tree with a commit per meeting, and remembers each
+    # comparison of an old and a new document: the same new plan against two older
+    # versions of it, asked in turns, must each give their own fields.
+    from coordctl.diff import document_changes
+    from coordctl.history import open_repository
+
+    plan = base("plans/plan.yaml")
+    first = repo.commit_base()
+    second = repo.commit("Cordon to health", {"plans/plan.yaml": plan.replace(
+        "accountable: police", "accountable: health", 1)})
+    repo.write({"plans/plan.yaml": plan.replace("accountable: police",
+                                                "accountable: maritime", 1)})
+    working = load(repo.workspace, today=TODAY)
+    git = open_repository(repo.workspace)
+    expected = {sha: [(c.id, c.fields) for c in document_changes(
+        load(repo.workspace, today=TODAY, source=git.source(sha)), working)]
+        for sha in (first, second)}
+    assert expected[first] != expected[second]
+    for sha in (first, second, first, second):
+        assert [(c.id, c.fields) for c in document_changes(working.as_of(sha), working)] \
+            == expected[sha]
+
+
+def test_resolve_asks_git_again_for_names_that_move(repo):
+    first = repo.commit_base()
+    git = open_repository(repo.workspace)
+    assert git.resolve("HEAD") == first and git.resolve(first[:10]) == first
+    second = repo.commit("More", {"plans/note.yaml": "# note\n"})
+    assert git.resolve("HEAD") == second and git.resolve("HEAD~1") == first
+    assert git.resolve(first) == first and git.resolve(second) == second
+    with pytest.raises(GitError, match="unknown revision"):
+        git.resolve("0" * 40)
 
 
 def test_a_file_name_that_is_not_utf8_is_named_with_an_escape_everywhere(repo):
