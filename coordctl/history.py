@@ -138,14 +138,48 @@ class Repository:
         prefix = Path(workspace_root).resolve().relative_to(top).as_posix()
         self.prefix = "" if prefix == "." else prefix + "/"
         self.top = top
+        #: git commands started ahead (``prefetch``): arguments -> their output to come.
+        self._pending: dict[tuple[str, ...], Any] = {}
 
     def close(self) -> None:
-        """Stop the git processes GitPython keeps running for this repository."""
+        """Stop the git processes GitPython keeps running for this repository (after
+        any started ahead has finished)."""
+        for thread, _ in self._pending.values():
+            thread.join()
+        self._pending.clear()
         self._repo.close()
 
     # --- plumbing -------------------------------------------------------------------
 
+    def prefetch(self, *args: str) -> None:
+        """Start ``git ARGS`` now, in the background; the next ``_git`` with the same
+        arguments takes its output (or its error). Git is a process of its own, so it
+        works on another core while this one goes on (the check's other rules)."""
+        import threading
+        from concurrent.futures import Future
+
+        if args in self._pending:
+            return
+        future: Future = Future()
+
+        def run() -> None:
+            try:
+                future.set_result(self._run(*args))
+            except BaseException as exc:  # handed to whoever takes the output
+                future.set_exception(exc)
+
+        thread = threading.Thread(target=run, name=f"git {args[0]}", daemon=True)
+        self._pending[args] = (thread, future)
+        thread.start()
+
     def _git(self, *args: str, stdin: bytes | None = None) -> bytes:
+        if stdin is None and args in self._pending:
+            thread, future = self._pending.pop(args)
+            thread.join()  # gone before anything forks (build -j)
+            return future.result()
+        return self._run(*args, stdin=stdin)
+
+    def _run(self, *args: str, stdin: bytes | None = None) -> bytes:
         import git
 
         try:
@@ -383,14 +417,7 @@ class Repository:
         (only those committed on or after ``since``, when given; with ``follow``, only
         those that touched that one file, followed back through renames). With a
         ``coordctl.cache.Cache`` the listing of a commit is read from git once."""
-        sha = self.resolve(rev)
-        narrow = [f"--since={since.isoformat()}T00:00:00"] if since else []
-        if limit_one or limit:
-            narrow.append(f"-n{1 if limit_one else limit}")
-        paths = ["--follow", "--", f"{self.prefix}{follow}"] if follow else \
-            ["--", f"{self.prefix}{PLANS_DIR}"]
-        args = ("log", "--format=%x1e%H%x1f%P%x1f%aI%x1f%an%x1f%ae%x1f%s", "--raw", "-z",
-                "--no-abbrev", "-M", "--no-color", *narrow, sha, *paths)
+        args = self._log_args(rev, since, follow, limit_one, limit)
         key, listing = cache.git_listing(args) if cache is not None else (None, None)
         if listing is None:
             listing = self._parse_log(self._git(*args))
@@ -400,6 +427,34 @@ class Repository:
             revision = Revision(commit, dt.datetime.fromisoformat(date), author, email,
                                 subject)
             yield _Commit(revision, [_Change(*change) for change in changes], not parents)
+
+    def _log_args(self, rev: str, since: dt.date | None = None, follow: str | None = None,
+                  limit_one: bool = False, limit: int | None = None) -> tuple[str, ...]:
+        """The ``git log`` that ``_commits`` reads."""
+        sha = self.resolve(rev)
+        narrow = [f"--since={since.isoformat()}T00:00:00"] if since else []
+        if limit_one or limit:
+            narrow.append(f"-n{1 if limit_one else limit}")
+        paths = ["--follow", "--", f"{self.prefix}{follow}"] if follow else \
+            ["--", f"{self.prefix}{PLANS_DIR}"]
+        return ("log", "--format=%x1e%H%x1f%P%x1f%aI%x1f%an%x1f%ae%x1f%s", "--raw", "-z",
+                "--no-abbrev", "-M", "--no-color", *narrow, sha, *paths)
+
+    def prefetch_histories(self, rev: str = "HEAD", since: dt.date | None = None,
+                           cache: Any = None) -> bool:
+        """Start listing the commits ``histories(rev, since=since)`` reads (see
+        ``prefetch``), unless the cache holds that listing; False when there is nothing
+        to start (or git cannot: ``histories`` will say why)."""
+        try:
+            if self.shallow:
+                return False
+            args = self._log_args(rev, since)
+        except GitError:
+            return False
+        if cache is not None and cache.git_listing(args)[1] is not None:
+            return False
+        self.prefetch(*args)
+        return True
 
     def _parse_log(self, out: bytes) -> list[tuple[Any, ...]]:
         """``git log --raw -z`` output as plain tuples (which the cache keeps as they

@@ -164,6 +164,13 @@ class Workspace:
         meetings and drills of calendar feeds): files of other kinds are not parsed."""
         return self.history_since(None, kinds=("plan", "meeting", "drill"))
 
+    def prefetch_history_since(self, since: dt.date | None) -> bool:
+        """Start reading what ``history_since(since, ...)`` reads from git, in the
+        background (see ``Repository.prefetch``); False when nothing was started."""
+        if self.repository is None or ("histories" in self.__dict__ and since is not None):
+            return False
+        return self.repository.prefetch_histories(self.revision, since, cache=self.cache)
+
     def history_since(self, since: dt.date | None,
                       watch: dict[str, dt.date] | None = None,
                       kinds: tuple[str, ...] | None = None, limit: int | None = None

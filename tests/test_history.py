@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import git
@@ -577,6 +578,29 @@ def test_one_workspace_against_many_commits_compares_each_pair_of_versions(repo)
     for sha in (first, second, first, second):
         assert [(c.id, c.fields) for c in document_changes(working.as_of(sha), working)] \
             == expected[sha]
+
+
+def test_a_git_command_started_ahead_gives_what_running_it_then_gives(repo):
+    _history_with_findings(repo)
+    git = open_repository(repo.workspace)
+    args = git._log_args("HEAD")
+    direct = git._git(*args)
+    assert direct.count(b"\x1e") == 4  # the four commits
+    git.prefetch(*args)
+    assert git._pending  # started, not yet taken
+    assert git._git(*args) == direct
+    assert not git._pending and threading.active_count() == 1  # taken, the thread gone
+    # A failure comes back where the output is taken, as the same one-line error.
+    bad = ("rev-parse", "--verify", "no-such-branch")
+    with pytest.raises(GitError) as direct_error:
+        git._git(*bad)
+    git.prefetch(*bad)
+    with pytest.raises(GitError) as ahead_error:
+        git._git(*bad)
+    assert str(ahead_error.value) == str(direct_error.value) != ""
+    git.prefetch(*args)
+    git.close()  # waits for what was started
+    assert not git._pending and threading.active_count() == 1
 
 
 def test_resolve_asks_git_again_for_names_that_move(repo):

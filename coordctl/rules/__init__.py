@@ -1,7 +1,8 @@
 """The check rules (DESIGN §4): an explicit registry of one module per rule.
 
 Each module has a docstring (what it finds, a failing and a passing example), ``ID``,
-``SEVERITY`` and ``check(workspace) -> Iterator[Finding]``. ``docs/rules.md`` and the
+``SEVERITY`` and ``check(workspace) -> Iterator[Finding]``, and may have ``prepare`` (see
+``run``). ``docs/rules.md`` and the
 README's rule table are generated from the docstrings (``python -m coordctl.rules``).
 """
 
@@ -50,8 +51,14 @@ def all_rules() -> list[ModuleType]:
 
 
 def run(ws: Workspace, rule_ids: Iterable[str] = RULE_IDS) -> list[Finding]:
-    """Findings of the given rules on ``ws``, sorted by path, line and column."""
+    """Findings of the given rules on ``ws``, sorted by path, line and column.
+
+    A rule may also have ``prepare(workspace) -> bool``: it starts slow outside work (a
+    git listing) and returns True, and the rule then runs after the others, so that the
+    two overlap."""
+    modules = [rule(rule_id) for rule_id in rule_ids]
+    waiting = [m for m in modules if hasattr(m, "prepare") and m.prepare(ws)]
     found: list[Finding] = []
-    for rule_id in rule_ids:
-        found.extend(rule(rule_id).check(ws))
+    for module in [*(m for m in modules if m not in waiting), *waiting]:
+        found.extend(module.check(ws))
     return sorted(set(found))

@@ -29,17 +29,30 @@ SEVERITY = "warning"
 WATCHED = ("duties", "phases", "levels")
 
 
-def check(ws: Workspace) -> Iterator[Finding]:
+def _watched(ws: Workspace) -> tuple[list, dict[str, dt.date]]:
+    """The plans to look at, and path -> the earliest review of a plan in that file."""
     plans = [e for e in ws.valid("plan") if e.model.reviewed is not None
              and e.model.status != "retired"]
-    if not plans:
-        return
     # Only commits after a plan's review can make it stale: read just those changes of
     # the files that hold plans (a file holding several counts from its earliest review).
     watch: dict[str, dt.date] = {}
     for entry in plans:
         watch[entry.path] = min(watch.get(entry.path, entry.model.reviewed),
                                 entry.model.reviewed)
+    return plans, watch
+
+
+def prepare(ws: Workspace) -> bool:
+    """Start listing the commits ``check`` reads, so that git works while the other
+    rules run; True when it started (this rule then runs last)."""
+    plans, watch = _watched(ws)
+    return bool(plans) and ws.prefetch_history_since(min(watch.values()))
+
+
+def check(ws: Workspace) -> Iterator[Finding]:
+    plans, watch = _watched(ws)
+    if not plans:
+        return
     histories = ws.history_since(min(watch.values()), watch=watch, kinds=("plan",))
     if histories is None:
         return

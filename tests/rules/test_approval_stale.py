@@ -167,6 +167,35 @@ def test_rev_sees_the_history_up_to_that_commit(repo):
     assert rules("--rev", "reviewed") == []
 
 
+def test_git_lists_the_commits_while_the_other_rules_run(repo):
+    # prepare() starts the listing the rule reads; run() runs the rule after the others
+    # (so that they overlap), and the findings are the same as the rule's alone.
+    from coordctl import rules
+
+    repo.commit("Cordon to health", {"plans/plan.yaml": REASSIGNED}, date=AFTER_REVIEW)
+    ws = load(repo.workspace, today=TODAY)
+    assert approval_stale.prepare(ws) is True
+    assert len(ws.repository._pending) == 1
+    found = rules.run(ws, [RULE, "unknown-ref", "schedule-conflict"])
+    assert not ws.repository._pending  # what was started was taken
+    assert [place(f) for f in found] == [place(f) for f in stale(repo)] == [
+        ("plans/plan.yaml", 6, 11, "warning", RULE)]
+    # With the listing in the cache, there is nothing to start.
+    from coordctl.cache import Cache
+
+    cache = Cache(repo.workspace)
+    try:
+        first = load(repo.workspace, today=TODAY, cache=cache)
+        assert [place(f) for f in check(first).findings if f.rule == RULE] == \
+            [place(f) for f in found]
+        again = load(repo.workspace, today=TODAY, cache=cache)
+        assert approval_stale.prepare(again) is False and not again.repository._pending
+        assert [place(f) for f in check(again).findings if f.rule == RULE] == \
+            [place(f) for f in found]
+    finally:
+        cache.close()
+
+
 def test_without_git_the_rule_does_not_run_and_check_says_so_once(tmp_path, make_repo):
     make_repo()  # only for the isolated git environment
     # Two reviewed plans: still one note.
