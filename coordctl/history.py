@@ -140,6 +140,8 @@ class Repository:
         self.top = top
         #: git commands started ahead (``prefetch``): arguments -> their output to come.
         self._pending: dict[tuple[str, ...], Any] = {}
+        #: The ``git log`` listings read so far (``_commits``).
+        self._listed: set[tuple[str, ...]] = set()
 
     def close(self) -> None:
         """Stop the git processes GitPython keeps running for this repository (after
@@ -418,6 +420,7 @@ class Repository:
         those that touched that one file, followed back through renames). With a
         ``coordctl.cache.Cache`` the listing of a commit is read from git once."""
         args = self._log_args(rev, since, follow, limit_one, limit)
+        self._listed.add(args)
         key, listing = cache.git_listing(args) if cache is not None else (None, None)
         if listing is None:
             listing = self._parse_log(self._git(*args))
@@ -443,15 +446,17 @@ class Repository:
     def prefetch_histories(self, rev: str = "HEAD", since: dt.date | None = None,
                            cache: Any = None) -> bool:
         """Start listing the commits ``histories(rev, since=since)`` reads (see
-        ``prefetch``), unless the cache holds that listing; False when there is nothing
-        to start (or git cannot: ``histories`` will say why)."""
+        ``prefetch``), unless that listing was read before (its result is remembered,
+        so nothing would take the output) or the cache holds it; False when there is
+        nothing to start (or git cannot: ``histories`` will say why)."""
         try:
             if self.shallow:
                 return False
             args = self._log_args(rev, since)
         except GitError:
             return False
-        if cache is not None and cache.git_listing(args)[1] is not None:
+        if args in self._listed or (cache is not None and
+                                    cache.git_listing(args)[1] is not None):
             return False
         self.prefetch(*args)
         return True

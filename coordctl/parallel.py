@@ -3,7 +3,8 @@
 The processes are forked from the one that loaded the workspace, so they inherit it
 (and the tasks, which hold it) instead of receiving it pickled: only a task's index goes
 to a worker, only its (small) result comes back. Where the system cannot fork (Windows),
-or inside a worker, the tasks run one after another in the calling process.
+inside a worker, or while another thread runs, the tasks run one after another in the
+calling process.
 """
 
 from __future__ import annotations
@@ -19,10 +20,14 @@ _IN_WORKER = False
 
 
 def can_fork() -> bool:
-    """Whether tasks can go to forked processes here."""
+    """Whether tasks can go to forked processes here: the system forks, this is not a
+    worker, and no other thread runs (a fork copies only the calling thread, and a
+    lock another thread holds would stay held in the copy for ever)."""
     import multiprocessing
+    import threading
 
-    return not _IN_WORKER and "fork" in multiprocessing.get_all_start_methods()
+    return not _IN_WORKER and threading.active_count() == 1 and \
+        "fork" in multiprocessing.get_all_start_methods()
 
 
 def _start(cache: Any) -> None:

@@ -4,6 +4,7 @@ real results and errors coming back."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import pytest
@@ -26,6 +27,22 @@ def test_tasks_run_in_several_other_processes_and_come_back_in_order() -> None:
     assert [index for index, _ in results] == list(range(40))
     pids = {pid for _, pid in results}
     assert len(pids) == 2 and os.getpid() not in pids
+
+
+@forking
+def test_while_another_thread_runs_the_tasks_run_here() -> None:
+    # A fork copies only the calling thread: a lock the other one holds would stay held.
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not parallel.can_fork()
+        assert parallel.run_all([lambda i=i: slow_pid(i) for i in range(4)], 2) == [
+            (i, os.getpid()) for i in range(4)]
+    finally:
+        stop.set()
+        other.join()
+    assert parallel.can_fork()
 
 
 def test_one_worker_runs_the_tasks_here_in_order() -> None:

@@ -178,6 +178,8 @@ def test_git_lists_the_commits_while_the_other_rules_run(repo):
     assert len(ws.repository._pending) == 1
     found = rules.run(ws, [RULE, "unknown-ref", "schedule-conflict"])
     assert not ws.repository._pending  # what was started was taken
+    # Read once, it is remembered: starting it again would leave it for nobody.
+    assert approval_stale.prepare(ws) is False and not ws.repository._pending
     assert [place(f) for f in found] == [place(f) for f in stale(repo)] == [
         ("plans/plan.yaml", 6, 11, "warning", RULE)]
     # With the listing in the cache, there is nothing to start.
