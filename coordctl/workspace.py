@@ -106,15 +106,9 @@ class Workspace:
     _known_ids: dict[str, str] | None = field(default=None, repr=False)
     _settings_bytes: bytes = field(default=b"", repr=False)
 
-    def _add(self, entry: Entry) -> None:
-        self.entries.append(entry)
-        if entry.kind in KINDS_SET and entry.id is not None:
-            first = self._index.setdefault(entry.kind, {}).setdefault(entry.id, entry)
-            if first is not entry:
-                self.duplicates.append((entry, first))
-
     def _index_entries(self) -> None:
-        """Index every entry, as ``_add`` does one by one (the first of an id wins)."""
+        """Index every entry by kind and id, in order: the first of an id wins, the
+        later ones are ``duplicates``."""
         index, duplicates = self._index, self.duplicates
         for entry in self.entries:
             if entry.kind in KINDS_SET and entry.id is not None:
@@ -770,8 +764,8 @@ def load(root: Path, today: dt.date | None = None, source: Any = None,
             if result.unread is not None:
                 ws.unread[path] = result.unread
             findings.extend(result.findings)
-            for entry in result.entries:
-                ws._add(entry)
+            ws.entries.extend(result.entries)
+        ws._index_entries()
         ws._contents = contents
         ws._settings_bytes = scanned.settings
         ws._known_ids = getattr(source, "blob_ids", None)
