@@ -44,12 +44,18 @@ class Matrix:
 
 def role_letters(duty: Any, department: str) -> str:
     """The roles of ``department`` in ``duty`` as letters: ``A``, ``A/R``, ``C``, ``""``."""
-    return roles_by_department(duty).get(department, "")
+    held = {
+        "A": duty.accountable == department,
+        "R": department in duty.doers,
+        "C": department in duty.consulted,
+        "I": department in duty.informed,
+    }
+    return "/".join(letter for letter, _ in ROLES if held[letter])
 
 
 def roles_by_department(duty: Any) -> dict[str, str]:
-    """The role letters of every department with a role in ``duty`` (``role_letters``
-    for all of them at once: a matrix row asks for each of its columns)."""
+    """``role_letters`` of every department with a role in ``duty``, at once (a matrix
+    row asks for each of its columns; a duty card for one department)."""
     held: dict[str, list[str]] = {}
     for letter, departments in (("A", (duty.accountable,)), ("R", duty.doers),
                                 ("C", duty.consulted), ("I", duty.informed)):

@@ -15,7 +15,13 @@ from golden import assert_golden
 
 from coordctl.cli import cli
 from coordctl.errors import UnknownDocument
-from coordctl.matrix import build_matrix, render_matrix, role_letters, spreadsheet_safe
+from coordctl.matrix import (
+    build_matrix,
+    render_matrix,
+    role_letters,
+    roles_by_department,
+    spreadsheet_safe,
+)
 
 FORMATS = ("table", "markdown", "csv", "html")
 SUFFIX = {"table": "txt", "markdown": "md", "csv": "csv", "html": "html"}
@@ -101,6 +107,20 @@ def test_role_letters_order() -> None:
                                 "responsible": ["a", "b"], "consulted": ["b", "c"],
                                 "informed": ["c"]})
     assert [role_letters(duty, d) for d in "abcz"] == ["A/R", "R/C", "C/I", ""]
+
+
+def test_a_rows_role_letters_are_each_departments_role_letters() -> None:
+    # Matrix rows take every department's letters at once; duty cards one at a time.
+    ws = load_workspace(REPO)
+    checked = 0
+    for plan in ws.plans.values():
+        for duty in plan.duties:
+            held = roles_by_department(duty)
+            assert all(held.values())
+            for dept in [*ws.departments, "nobody"]:
+                assert held.get(dept, "") == role_letters(duty, dept)
+                checked += bool(held.get(dept))
+    assert checked > 100
 
 
 def test_rows_follow_file_order_and_carry_the_plan(make_workspace: Callable[..., Path]
