@@ -122,10 +122,9 @@ def build_matrix(ws: Any, plan_ids: list[str], by: str = "duty",
     words = labels(locale)
     chosen = {(plan := document(ws, "plan", ident)).id: plan for ident in plan_ids}
     wanted = set(chosen)
-    if len(chosen) == 1:  # a plan's own page: no need to look through every plan
-        plans = list(chosen.values())
-    else:
-        plans = [p for p in ws.plans.values() if not wanted or p.id in wanted]
+    # in file order, found by position (a plan's page must not look through every plan)
+    plans = sorted(chosen.values(), key=lambda p: ws.positions("plan")[p.id]) if chosen \
+        else list(ws.plans.values())
     duties = [(plan, duty) for plan in plans for duty in plan.duties]
 
     named: dict[str, None] = {}
@@ -133,7 +132,7 @@ def build_matrix(ws: Any, plan_ids: list[str], by: str = "duty",
         for dept in involved(duty):
             named.setdefault(dept, None)
     # in workspace order, found by position (a province has 1,000 departments)
-    order = ws.department_order
+    order = ws.positions("department")
     columns = sorted((d for d in named if d in order), key=order.__getitem__)
     columns += [d for d in named if d not in order]
 

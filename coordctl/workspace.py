@@ -420,10 +420,13 @@ class Workspace:
         """Department id -> the valid actions it owns, in file order."""
         return _grouped(self.actions.values(), lambda action: [action.owner])
 
-    @cached_property
-    def department_order(self) -> dict[str, int]:
-        """Department id -> its position among the valid departments (file order)."""
-        return {dept: index for index, dept in enumerate(self.departments)}
+    def positions(self, kind: str) -> dict[str, int]:
+        """Id -> position among the valid documents of ``kind`` (file order), so that a
+        few of a thousand can be put in that order without a scan; remembered."""
+        memo = self.__dict__.setdefault("_positions", {})
+        if kind not in memo:
+            memo[kind] = {entry.id: index for index, entry in enumerate(self.valid(kind))}
+        return memo[kind]
 
     @cached_property
     def documents_in(self) -> dict[str, list[Entry]]:
